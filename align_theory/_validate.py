@@ -34,9 +34,8 @@ def in_range(
     """Return ``float(value)`` or raise unless it lies in the interval [lo, hi]
     (open at an end where asked)."""
     v = finite(name, value)
-    bad = (
-        (lo is not None and (v < lo or (lo_open and v == lo)))
-        or (hi is not None and (v > hi or (hi_open and v == hi)))
+    bad = (lo is not None and (v < lo or (lo_open and v == lo))) or (
+        hi is not None and (v > hi or (hi_open and v == hi))
     )
     if bad:
         left = "(" if lo_open else "["

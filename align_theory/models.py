@@ -78,15 +78,14 @@ class GaussianModel:
         rho_b = finite("rho_between", self.rho_between)
         if not 0.0 <= rho_b <= rho_w:
             raise ValueError(
-                f"rho_between must lie in [0, rho_within] = [0, {rho_w:g}], got {self.rho_between!r}"
+                f"rho_between must lie in [0, rho_within] = [0, {rho_w:g}], "
+                f"got {self.rho_between!r}"
             )
         object.__setattr__(self, "rho_between", rho_b)
         for name in ("tau", "kappa", "beta"):
             object.__setattr__(self, name, in_range(name, getattr(self, name), 0.0))
         if self.agent_offsets is not None:
-            offs = tuple(
-                finite(f"agent_offsets[{i}]", c) for i, c in enumerate(self.agent_offsets)
-            )
+            offs = tuple(finite(f"agent_offsets[{i}]", c) for i, c in enumerate(self.agent_offsets))
             if not offs:
                 raise ValueError("agent_offsets must be None or a non-empty tuple, got ()")
             object.__setattr__(self, "agent_offsets", offs)
@@ -248,7 +247,9 @@ class EmpiricalPool:
         for nm in ("correct", "answers", "agent_score", "principal_score"):
             arr = np.asarray(getattr(self, nm))
             if arr.ndim != 3 or min(arr.shape) < 1:
-                raise ValueError(f"{nm} must have shape (Q, A, K) with Q, A, K >= 1, got {arr.shape}")
+                raise ValueError(
+                    f"{nm} must have shape (Q, A, K) with Q, A, K >= 1, got {arr.shape}"
+                )
             arrays[nm] = arr
         shape = arrays["correct"].shape
         for nm, arr in arrays.items():
