@@ -1,0 +1,170 @@
+"""``align llm …``: run, report, replay, serve-local.
+
+:func:`register` adds the ``llm`` sub-command to the main ``align`` parser; every leaf
+parser sets ``func(args) -> int``. ``python -m align_theory.llm`` builds a parser of its own
+and calls :func:`register`, for use before the main CLI wires it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+__all__ = ["build_parser", "main", "register"]
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from align_theory.llm.agents import default_agents
+    from align_theory.llm.datasets import load_dataset
+    from align_theory.llm.local_model import MODEL_SHA256, assemble_model
+    from align_theory.llm.runner import RunConfig, run_sync
+    from align_theory.llm.server import LocalServer
+
+    loaded = load_dataset(args.dataset, args.source, limit=args.limit, on_error=args.on_error)
+    for err in loaded.errors:
+        print(f"skipped malformed row {err}", file=sys.stderr)
+    if not loaded.questions:
+        print("no questions to run", file=sys.stderr)
+        return 2
+    if not args.base_url and not args.serve_local:
+        print("give --base-url URL or --serve-local", file=sys.stderr)
+        return 2
+    cfg = RunConfig(
+        dataset=args.dataset,
+        agents=default_agents(args.agents),
+        per_agent=args.per_agent,
+        model=args.model,
+        base_url=args.base_url or "",
+        max_tokens=args.max_tokens,
+        top_p=args.top_p,
+        seed=args.seed,
+        judge=not args.no_judge,
+        judge_model=args.judge_model,
+        api_key_env=args.api_key_env,
+        concurrency=args.concurrency,
+        timeout_s=args.timeout,
+        max_retries=args.max_retries,
+    )
+    out = Path(args.out)
+    server = None
+    if args.serve_local:
+        path = assemble_model()
+        cfg.model_file_sha256 = MODEL_SHA256
+        server = LocalServer(path, n_threads=args.threads, model_alias=args.model).start()
+        cfg.base_url = server.base_url
+    try:
+        summary = run_sync(cfg, loaded.questions, out, source=loaded.source, progress=True)
+    finally:
+        if server is not None:
+            server.stop()
+    print(
+        f"{summary.questions} questions: {summary.issued_samples} samples issued "
+        f"({summary.failed_samples} failed), {summary.issued_judge} judge calls "
+        f"({summary.failed_judge} failed), {summary.tokens_per_s:.1f} completion tok/s, "
+        f"{summary.wall_s:.0f} s -> {out}"
+    )
+    return 0 if summary.failed_samples == 0 and summary.failed_judge == 0 else 1
+
+
+def _cmd_serve_local(args: argparse.Namespace) -> int:
+    from align_theory.llm.local_model import assemble_model
+    from align_theory.llm.server import LocalServer
+
+    path = assemble_model()
+    server = LocalServer(
+        path, port=args.port, n_threads=args.threads, n_ctx=args.n_ctx, model_alias=args.model
+    )
+    stop = threading.Event()
+
+    def _handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _handler)
+    signal.signal(signal.SIGINT, _handler)
+    with server:
+        print(f"serving {path.name} as model '{args.model}' at {server.base_url}", flush=True)
+        while not stop.wait(1.0):
+            if not server.running:
+                print("server exited", file=sys.stderr)
+                return 1
+    print("server stopped", flush=True)
+    return 0
+
+
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from align_theory.llm.report import replay
+
+    replay(Path(args.run), bootstrap=args.bootstrap, seed=args.seed, quiet=False)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from align_theory.llm.report import report
+
+    text = report(Path(args.run), bootstrap=args.bootstrap, seed=args.seed)
+    print(text)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``llm`` with sub-commands run, report, replay, serve-local."""
+    llm = subparsers.add_parser("llm", help="run ALIGN and baselines on real LLMs")
+    sub = llm.add_subparsers(dest="llm_command", required=True)
+
+    r = sub.add_parser("run", help="sample, judge and store a run (resumable)")
+    r.add_argument("--dataset", default="gsm8k", choices=["gsm8k", "gsm-hard", "math", "math-500"])
+    r.add_argument("--source", default=None, help="JSONL path or hf[:name[:config[:split]]]")
+    r.add_argument("--limit", type=int, default=None)
+    r.add_argument("--on-error", choices=["skip", "fail"], default="fail")
+    r.add_argument("--agents", type=int, default=4, help="M")
+    r.add_argument("--per-agent", type=int, default=4, help="K")
+    r.add_argument("--model", default="local")
+    r.add_argument("--judge-model", default=None)
+    r.add_argument("--no-judge", action="store_true")
+    r.add_argument("--base-url", default=None)
+    r.add_argument("--serve-local", action="store_true", help="start the offline model")
+    r.add_argument("--threads", type=int, default=2, help="threads of --serve-local")
+    r.add_argument("--api-key-env", default="OPENAI_API_KEY")
+    r.add_argument("--max-tokens", type=int, default=384)
+    r.add_argument("--top-p", type=float, default=1.0)
+    r.add_argument("--seed", type=int, default=0)
+    r.add_argument("--concurrency", type=int, default=2)
+    r.add_argument("--timeout", type=float, default=180.0)
+    r.add_argument("--max-retries", type=int, default=5)
+    r.add_argument("--out", required=True)
+    r.set_defaults(func=_cmd_run)
+
+    for name, func, helptext in (
+        ("report", _cmd_report, "table of protocol × budget with CIs and costs, plus a figure"),
+        ("replay", _cmd_replay, "re-score a stored run without any model"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("run", help="run folder")
+        p.add_argument("--bootstrap", type=int, default=2000)
+        p.add_argument("--seed", type=int, default=0)
+        p.set_defaults(func=func)
+
+    s = sub.add_parser("serve-local", help="serve the offline 0.5B model on 127.0.0.1")
+    s.add_argument("--port", type=int, default=None)
+    s.add_argument("--threads", type=int, default=2)
+    s.add_argument("--n-ctx", type=int, default=2048)
+    s.add_argument("--model", default="local")
+    s.set_defaults(func=_cmd_serve_local)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """A stand-alone parser whose only command is ``llm``."""
+    parser = argparse.ArgumentParser(prog="align")
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m align_theory.llm``."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

@@ -1,0 +1,223 @@
+"""Grade a stored run: per-question candidate tables for the estimators.
+
+For each question the M×K grid of candidates carries: the extracted answer, its verdict
+against the gold answer (math-verify; only "equal" is correct), an answer class for voting,
+the mean token log-probability, the judge's x̂, and token counts.
+
+Answer classes: candidates with the same normalized answer share a class; distinct
+normalized answers that math-verify finds equal are merged (union-find), so ``0.5`` and
+``\\frac12`` vote together. An unparsed answer, or a sample that failed after every retry,
+is wrong and forms a class of its own (it never wins a vote with another unparsed one).
+A missing or unreadable judge verdict is x̂ = 0.5 (counted in :class:`GradedRun`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from align_theory.llm.answers import AnswerChecker, normalize_answer
+from align_theory.llm.datasets import Question
+from align_theory.llm.store import read_records
+
+__all__ = ["GradedRun", "QuestionTable", "grade_run", "load_run"]
+
+
+@dataclass
+class QuestionTable:
+    """One question's candidates as (M, K) arrays (agent × sample index)."""
+
+    qid: str
+    gold: str
+    correct: np.ndarray  # bool
+    cls: np.ndarray  # int answer class
+    logprob: np.ndarray  # float, mean token logprob (−inf when unknown)
+    xhat: np.ndarray  # float in [0, 1]
+    gen_tokens: np.ndarray  # prompt + completion tokens of the sample
+    completion_tokens: np.ndarray
+    judge_tokens: np.ndarray  # prompt + completion tokens of the judge call
+    answers: list[list[str | None]]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(M, K)."""
+        m, k = self.correct.shape
+        return int(m), int(k)
+
+
+@dataclass
+class GradedRun:
+    """A graded run and the counts a report states."""
+
+    config: dict[str, Any]
+    manifest: dict[str, Any]
+    tables: list[QuestionTable]
+    candidates: int = 0
+    failed_samples: int = 0
+    unparsed: int = 0
+    verify_errors: int = 0
+    missing_judge: int = 0
+    incomplete_questions: list[str] = field(default_factory=list)
+
+
+def load_run(
+    run_dir: Path,
+) -> tuple[dict[str, Any], list[Question], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(manifest, questions, sample records, judge records) of a run folder.
+
+    Reads ``samples.jsonl`` or ``samples.jsonl.gz`` (likewise for judge).
+    """
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    questions = []
+    with (run_dir / "questions.jsonl").open() as fh:
+        for line in fh:
+            d = json.loads(line)
+            questions.append(Question(d["qid"], d["text"], d["gold"], d.get("meta", {})))
+    return manifest, questions, _records(run_dir, "samples"), _records(run_dir, "judge")
+
+
+def _records(run_dir: Path, stem: str) -> list[dict[str, Any]]:
+    plain = run_dir / f"{stem}.jsonl"
+    gz = run_dir / f"{stem}.jsonl.gz"
+    if plain.exists():
+        return list(read_records(plain))
+    if gz.exists():
+        import gzip
+
+        with gzip.open(gz, "rt") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+    return []
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.p = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.p[i] != i:
+            self.p[i] = self.p[self.p[i]]
+            i = self.p[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        self.p[self.find(i)] = self.find(j)
+
+
+def grade_run(run_dir: Path, checker: AnswerChecker | None = None) -> GradedRun:
+    """Grade every question of a run that has all its M×K samples recorded (ok or failed).
+
+    The latest successful record per key wins (there is at most one by construction); a key
+    with only failed records is a failed sample. Questions lacking samples are listed in
+    ``incomplete_questions`` and left out.
+    """
+    manifest, questions, samples, judges = load_run(run_dir)
+    cfg = manifest["config"]
+    agents = [a["name"] for a in cfg["agents"]]
+    k = int(cfg["per_agent"])
+    by_slot: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for r in samples:
+        slot = (r["qid"], r["agent"], int(r["index"]))
+        if slot not in by_slot or (by_slot[slot].get("error") and not r.get("error")):
+            by_slot[slot] = r
+    xhat_by_sample: dict[str, tuple[float | None, int]] = {}
+    for j in judges:
+        if not j.get("error"):
+            tok = int(j.get("prompt_tokens", 0)) + int(j.get("completion_tokens", 0))
+            xhat_by_sample[j["sample_key"]] = (j.get("xhat"), tok)
+    own = checker is None
+    chk = checker or AnswerChecker()
+    out = GradedRun(cfg, manifest, [])
+    try:
+        for q in questions:
+            slots = [[by_slot.get((q.qid, a, i)) for i in range(k)] for a in agents]
+            if any(s is None for row in slots for s in row):
+                out.incomplete_questions.append(q.qid)
+                continue
+            out.tables.append(_table(q, slots, xhat_by_sample, chk, out))
+    finally:
+        if own:
+            chk.close()
+    return out
+
+
+def _table(
+    q: Question,
+    slots: list[list[dict[str, Any] | None]],
+    xhat_by_sample: dict[str, tuple[float | None, int]],
+    chk: AnswerChecker,
+    out: GradedRun,
+) -> QuestionTable:
+    m, k = len(slots), len(slots[0])
+    correct = np.zeros((m, k), dtype=bool)
+    logprob = np.full((m, k), -np.inf)
+    xhat = np.full((m, k), 0.5)
+    gen_tok = np.zeros((m, k))
+    comp_tok = np.zeros((m, k))
+    judge_tok = np.zeros((m, k))
+    answers: list[list[str | None]] = [[None] * k for _ in range(m)]
+    for a in range(m):
+        for i in range(k):
+            r = slots[a][i]
+            assert r is not None
+            out.candidates += 1
+            if r.get("error"):
+                out.failed_samples += 1
+                continue
+            ans = r.get("answer")
+            answers[a][i] = ans
+            if ans is None:
+                out.unparsed += 1
+            verdict = chk.check(q.gold, ans)
+            out.verify_errors += verdict == "error"
+            correct[a, i] = verdict == "equal"
+            if r.get("mean_logprob") is not None:
+                logprob[a, i] = float(r["mean_logprob"])
+            gen_tok[a, i] = int(r.get("prompt_tokens", 0)) + int(r.get("completion_tokens", 0))
+            comp_tok[a, i] = int(r.get("completion_tokens", 0))
+            xj = xhat_by_sample.get(r["key"])
+            if xj is None or xj[0] is None:
+                out.missing_judge += 1
+            else:
+                xhat[a, i] = float(xj[0])
+            if xj is not None:
+                judge_tok[a, i] = xj[1]
+    cls = _classes(answers, chk)
+    return QuestionTable(
+        q.qid, q.gold, correct, cls, logprob, xhat, gen_tok, comp_tok, judge_tok, answers
+    )
+
+
+def _classes(answers: list[list[str | None]], chk: AnswerChecker) -> np.ndarray:
+    m, k = len(answers), len(answers[0])
+    norm_ids: dict[str, int] = {}
+    reps: list[str] = []
+    raw = np.full((m, k), -1, dtype=int)
+    for a in range(m):
+        for i in range(k):
+            ans = answers[a][i]
+            if ans is None:
+                continue
+            key = normalize_answer(ans)
+            if key not in norm_ids:
+                norm_ids[key] = len(reps)
+                reps.append(ans)
+            raw[a, i] = norm_ids[key]
+    uf = _UnionFind(len(reps))
+    for x in range(len(reps)):
+        for y in range(x + 1, len(reps)):
+            if uf.find(x) != uf.find(y) and chk.check(reps[x], reps[y]) == "equal":
+                uf.union(x, y)
+    cls = np.empty((m, k), dtype=int)
+    nxt = len(reps)
+    for a in range(m):
+        for i in range(k):
+            if raw[a, i] < 0:
+                cls[a, i] = nxt  # unparsed / failed: a class of its own
+                nxt += 1
+            else:
+                cls[a, i] = uf.find(int(raw[a, i]))
+    return cls

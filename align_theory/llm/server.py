@@ -1,0 +1,154 @@
+"""Start and stop llama.cpp's OpenAI-compatible server (``llama-cpp-python[server]``).
+
+:class:`LocalServer` launches ``python -m llama_cpp.server`` on 127.0.0.1 with a free port,
+waits until ``GET /v1/models`` answers 200 (or the process dies, or a deadline passes), and
+stops it with SIGTERM, then SIGKILL after a grace period. It is a context manager, so tests
+and ``align llm serve-local`` cannot leave a server running.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+__all__ = ["LocalServer", "ServerStartError", "free_port"]
+
+
+class ServerStartError(RuntimeError):
+    """The server exited or did not answer before the deadline."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that was free when asked (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalServer:
+    """llama.cpp server for one GGUF model on 127.0.0.1.
+
+    ``logits_all`` is on so that chat completions can return token log-probabilities (the
+    agent score's tie-break and the judge's P("yes") need them).
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        port: int | None = None,
+        n_threads: int = 2,
+        n_ctx: int = 2048,
+        model_alias: str = "local",
+        start_timeout_s: float = 180.0,
+        log_path: Path | None = None,
+    ) -> None:
+        self.model_path = Path(model_path)
+        self.host = "127.0.0.1"
+        self.port = port or free_port(self.host)
+        self.n_threads = n_threads
+        self.n_ctx = n_ctx
+        self.model_alias = model_alias
+        self.start_timeout_s = start_timeout_s
+        self.log_path = log_path
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """OpenAI-compatible base URL, e.g. ``http://127.0.0.1:PORT/v1``."""
+        return f"http://{self.host}:{self.port}/v1"
+
+    def command(self) -> list[str]:
+        """The server's command line."""
+        return [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(self.model_path),
+            "--model_alias",
+            self.model_alias,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--n_threads",
+            str(self.n_threads),
+            "--n_threads_batch",
+            str(self.n_threads),
+            "--n_ctx",
+            str(self.n_ctx),
+            "--logits_all",
+            "true",
+            "--verbose",
+            "false",
+        ]
+
+    def start(self) -> LocalServer:
+        """Launch the server and block until it answers; raises :class:`ServerStartError`."""
+        if self._proc is not None:
+            raise RuntimeError("server already started")
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        try:
+            self._proc = subprocess.Popen(
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        finally:
+            if self.log_path and not isinstance(log, int):
+                log.close()
+        deadline = time.monotonic() + self.start_timeout_s
+        while time.monotonic() < deadline:
+            code = self._proc.poll()
+            if code is not None:
+                self._proc = None
+                raise ServerStartError(f"llama.cpp server exited with code {code} at start")
+            try:
+                resp = httpx.get(f"{self.base_url}/models", timeout=2.0)
+                if resp.status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise ServerStartError(f"llama.cpp server did not answer in {self.start_timeout_s} s")
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        """SIGTERM the server's process group, SIGKILL it after ``grace_s``; idempotent."""
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        except ProcessLookupError:
+            pass
+
+    @property
+    def running(self) -> bool:
+        """Whether the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
