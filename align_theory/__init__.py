@@ -4,7 +4,9 @@ Exact and Monte Carlo performance of ALIGN and its baselines under correlated ca
 the statements of DESIGN.md checked numerically, paper figures, and an LLM adapter.
 """
 
+from align_theory.exact import expected_utility
 from align_theory.models import BernoulliModel, EmpiricalPool, GaussianModel
+from align_theory.montecarlo import Estimate, compare, simulate
 from align_theory.protocols import (
     Align,
     Cost,
@@ -24,6 +26,7 @@ __all__ = [
     "BernoulliModel",
     "Cost",
     "EmpiricalPool",
+    "Estimate",
     "FilterVote",
     "GaussianModel",
     "MajorityVote",
@@ -33,4 +36,7 @@ __all__ = [
     "Shortlist",
     "SingleAgent",
     "__version__",
+    "compare",
+    "expected_utility",
+    "simulate",
 ]

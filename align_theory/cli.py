@@ -1,0 +1,249 @@
+"""The ``align`` command: reproduce, verify, exact, simulate, and the LLM adapter.
+
+    align reproduce [--quick] [--trials N]   statement checks, then every paper figure
+    align verify [--trials N] [--json]       one row per statement; exit 1 if any fails
+    align exact MODEL PROTOCOL [--set k=v]   closed form / quadrature
+    align simulate MODEL PROTOCOL --trials N Monte Carlo estimate ± stderr
+    align llm ...                            run ALIGN against real LLM endpoints
+
+MODEL is ``gaussian`` or ``bernoulli`` with parameters given by ``--set name=value``;
+PROTOCOL is written as in Python, e.g. ``"Align(4, 4, 'judge')"`` or ``"SingleAgent(16)"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from align_theory import protocols as _protocols
+from align_theory.exact import expected_utility
+from align_theory.guarantees import Report, default_checks
+from align_theory.models import BernoulliModel, GaussianModel
+from align_theory.montecarlo import simulate
+
+__all__ = ["main", "parse_protocol"]
+
+_PROTOCOL_NAMES = {
+    name: getattr(_protocols, name)
+    for name in (
+        "Align",
+        "SingleAgent",
+        "RandomPick",
+        "MajorityVote",
+        "FilterVote",
+        "Shortlist",
+        "PrincipalBestOfN",
+        "Oracle",
+    )
+}
+
+
+def _literal(node: ast.expr) -> Any:
+    if isinstance(node, ast.Name):  # bare words are strings: Align(4, 4, judge)
+        return node.id
+    return ast.literal_eval(node)
+
+
+def parse_protocol(text: str) -> _protocols.Protocol:
+    """Build a protocol from ``Name(arg, ..., key=value)`` with literal arguments only."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as err:
+        raise ValueError(f"protocol must look like SingleAgent(16), got {text!r}") from err
+    if not isinstance(tree, ast.Call) or not isinstance(tree.func, ast.Name):
+        raise ValueError(f"protocol must look like SingleAgent(16), got {text!r}")
+    cls = _PROTOCOL_NAMES.get(tree.func.id)
+    if cls is None:
+        raise ValueError(f"protocol must be one of {sorted(_PROTOCOL_NAMES)}, got {tree.func.id!r}")
+    args = [_literal(a) for a in tree.args]
+    kwargs = {k.arg: _literal(k.value) for k in tree.keywords if k.arg}
+    proto: _protocols.Protocol = cls(*args, **kwargs)
+    return proto
+
+
+def _parse_sets(items: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ValueError(f"--set takes name=value, got {item!r}")
+        key, raw = item.split("=", 1)
+        try:
+            out[key.strip()] = ast.literal_eval(raw.strip())
+        except (ValueError, SyntaxError):
+            out[key.strip()] = raw.strip()
+    return out
+
+
+def _model(kind: str, sets: Sequence[str]) -> GaussianModel | BernoulliModel:
+    params = _parse_sets(sets)
+    if kind in ("gaussian", "G", "g"):
+        return GaussianModel(**params)
+    if kind in ("bernoulli", "B", "b"):
+        if "mean" in params or "icc" in params:
+            mean, icc = params.pop("mean", None), params.pop("icc", None)
+            if mean is None or icc is None:
+                raise ValueError("give both mean= and icc= (or a= and b=) for bernoulli")
+            return BernoulliModel.from_mean_icc(mean, icc, **params)
+        return BernoulliModel(**params)
+    raise ValueError(f"MODEL must be 'gaussian' or 'bernoulli', got {kind!r}")
+
+
+def _fmt_params(p: dict[str, Any]) -> str:
+    keys = [k for k in p if k != "trials"]
+    return " ".join(f"{k}={p[k]:g}" if isinstance(p[k], float) else f"{k}={p[k]}" for k in keys)
+
+
+def print_table(reports: Sequence[Report], file: Any = None) -> None:
+    """Print one row per report: statement, parameters, A, B, difference ± stderr, verdict."""
+    out = file or sys.stdout
+    head = (
+        f"{'stmt':8s} {'parameters':44s} {'value A':>10s} {'value B':>10s} "
+        f"{'A-B ± se':>20s}  verdict"
+    )
+    print(head, file=out)
+    print("-" * len(head), file=out)
+    for r in reports:
+        verdict = "PASS" if r.passed else ("FAIL(agree)" if not r.agrees else "FAIL(claim)")
+        diff = f"{r.diff:+.5f} ± {r.stderr_b:.5f}"
+        print(
+            f"{r.statement:8s} {_fmt_params(r.params)[:44]:44s} {r.value_a:10.6f} "
+            f"{r.value_b:10.6f} {diff:>20s}  {verdict}  {r.detail}",
+            file=out,
+        )
+
+
+def _verify(args: argparse.Namespace) -> int:
+    checks = default_checks(trials=args.trials)
+    t0 = time.perf_counter()
+    reports = [c() for c in checks]
+    elapsed = time.perf_counter() - t0
+    failed = [r for r in reports if not r.passed]
+    if args.json:
+        json.dump(
+            {"reports": [r.as_dict() for r in reports], "failed": len(failed), "seconds": elapsed},
+            sys.stdout,
+            indent=2,
+            default=float,
+        )
+        print()
+    else:
+        print_table(reports)
+        print(f"\n{len(reports) - len(failed)}/{len(reports)} checks passed in {elapsed:.1f} s")
+    if args.out:
+        path = Path(args.out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps([r.as_dict() for r in reports], indent=2, default=float))
+    return 1 if failed else 0
+
+
+def _exact(args: argparse.Namespace) -> int:
+    model = _model(args.model, args.set)
+    proto = parse_protocol(args.protocol)
+    print(f"{expected_utility(model, proto):.10f}")
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    model = _model(args.model, args.set)
+    proto = parse_protocol(args.protocol)
+    est = simulate(model, proto, trials=args.trials, seed=args.seed)
+    print(f"{est.mean:.6f} ± {est.stderr:.6f}  (trials={est.trials}, seed={args.seed})")
+    return 0
+
+
+def _figure_scripts(root: Path) -> list[Path]:
+    return sorted((root / "paper_figures").glob("fig*.py"))
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    root = Path(args.root).resolve()
+    out = root / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    trials = 5_000 if args.quick else args.trials
+    print(f"== statement checks ({trials} trials per row)")
+    vargs = argparse.Namespace(trials=trials, json=False, out=str(out / "verify.json"))
+    rc = _verify(vargs)
+    scripts = _figure_scripts(root)
+    failed_figs = []
+    if scripts:
+        print(f"\n== figures ({len(scripts)} scripts)")
+        env = dict(os.environ, MPLBACKEND="Agg")
+        for i, script in enumerate(scripts, 1):
+            cmd = [sys.executable, str(script)]
+            if args.quick:
+                cmd.append("--quick")
+            if args.fig_trials:
+                cmd += ["--trials", str(args.fig_trials)]
+            print(f"[{i}/{len(scripts)}] {script.name}", flush=True)
+            res = subprocess.run(cmd, cwd=root, env=env, check=False)
+            if res.returncode:
+                failed_figs.append(script.name)
+        print(f"figures written to {root / 'paper_figures' / 'out'}")
+    print(f"statement checks written to {out / 'verify.json'}")
+    if failed_figs:
+        print(f"figure scripts that failed: {', '.join(failed_figs)}")
+    return 1 if rc or failed_figs else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``align`` command."""
+    parser = argparse.ArgumentParser(prog="align", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("verify", help="check every statement on the default grid")
+    p.add_argument("--trials", type=int, default=20_000, help="Monte Carlo trials per row")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--out", default=None, help="also write the reports to this JSON file")
+    p.set_defaults(func=_verify)
+
+    p = sub.add_parser("reproduce", help="statement checks and every paper figure")
+    p.add_argument("--quick", action="store_true", help="small trial counts (under 2 minutes)")
+    p.add_argument("--trials", type=int, default=20_000, help="trials per statement check")
+    p.add_argument("--fig-trials", type=int, default=None, help="trials per figure point")
+    p.add_argument("--root", default=".", help="repository root (default: current dir)")
+    p.set_defaults(func=_reproduce)
+
+    for name, fn, helptext in (
+        ("exact", _exact, "closed-form expected utility"),
+        ("simulate", _simulate, "Monte Carlo expected utility"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("model", help="gaussian | bernoulli")
+        p.add_argument("protocol", help="e.g. \"Align(4, 4, 'judge')\"")
+        p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+        if name == "simulate":
+            p.add_argument("--trials", type=int, default=100_000)
+            p.add_argument("--seed", type=int, default=0)
+        p.set_defaults(func=fn)
+
+    try:
+        from align_theory.llm.cli import register
+    except ImportError:  # the LLM extra is optional
+        pass
+    else:
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``align``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        rc: int = args.func(args)
+    except (ValueError, NotImplementedError) as err:
+        print(f"align: error: {err}", file=sys.stderr)
+        return 2
+    return rc
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
