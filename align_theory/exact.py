@@ -372,8 +372,7 @@ def verifier_select(probs: np.ndarray, counts: np.ndarray, tpr: float, fpr: floa
     n = c.sum(axis=-1)
     pi = tpr * p + fpr * (1.0 - p)
     deg = int(np.max(n)) + 1
-    t, w = np.polynomial.legendre.leggauss(max(2, deg // 2 + 2))
-    t, w = 0.5 * (t + 1.0), 0.5 * w
+    t, w = gauss_legendre(0.0, 1.0, panels=1, order=max(2, deg // 2 + 2))
     log_fac = c[..., None] * np.log(np.clip(1.0 - pi[..., None] + pi[..., None] * t, 1e-300, None))
     log_all = log_fac.sum(axis=-2)  # (..., nodes)
     own = np.log(np.clip(1.0 - pi[..., None] + pi[..., None] * t, 1e-300, None))
@@ -406,6 +405,17 @@ def beta_binomial_majority(a: float, b: float, n: int) -> float:
     return float(np.sum(pmf * weight))
 
 
+@lru_cache(maxsize=256)
+def _correct_given_count(k: int, tpr: float, fpr: float) -> np.ndarray:
+    """ψ_K(j) = P(the selector outputs a correct candidate | j of its K are correct)."""
+    j = np.arange(k + 1, dtype=float)
+    probs = np.stack([np.ones_like(j), np.zeros_like(j)], axis=-1)
+    counts = np.stack([j, k - j], axis=-1)
+    psi = verifier_select(probs, counts, tpr, fpr)
+    psi.setflags(write=False)
+    return psi
+
+
 def _agent_stage(
     model: BernoulliModel, theta: np.ndarray, k: int, tpr: float, fpr: float
 ) -> np.ndarray:
@@ -416,9 +426,7 @@ def _agent_stage(
         return stage_operator(theta, tpr, fpr, k)
     c = model.diversity
     j = np.arange(k + 1, dtype=float)
-    probs = np.stack([np.ones_like(j), np.zeros_like(j)], axis=-1)
-    counts = np.stack([j, k - j], axis=-1)
-    psi = verifier_select(probs, counts, tpr, fpr)  # P(correct | j correct)
+    psi = _correct_given_count(k, tpr, fpr)
     th = np.clip(theta, 1e-15, 1 - 1e-15)[:, None]
     pmf = np.exp(_beta_binom_logpmf(j[None, :], k, c * th, c * (1 - th)))
     return pmf @ psi
@@ -429,7 +437,8 @@ def _bernoulli(model: BernoulliModel, p: Protocol) -> float:
     div = model.diversity is not None
     theta, w = beta_nodes(model.a, model.b, p.n + 2)
     if div:
-        theta, w = beta_nodes(model.a, model.b, 2 * p.n + 40)
+        # p̄(θ) is smooth but not polynomial in θ: 88 Gauss–Jacobi nodes reach ~1e-11
+        theta, w = beta_nodes(model.a, model.b, 160)
     if isinstance(p, RandomPick):
         return model.mean
     if isinstance(p, Align):

@@ -1,0 +1,119 @@
+"""Validation of the candidate models: every bad value names the parameter and its range."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from align_theory import BernoulliModel, EmpiricalPool, GaussianModel
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"sigma": 0.0}, "sigma"),
+        ({"sigma": -1.0}, "sigma"),
+        ({"sigma": math.inf}, "sigma"),
+        ({"mu": math.nan}, "mu"),
+        ({"rho_within": 1.5}, "rho_within"),
+        ({"rho_within": -0.1}, "rho_within"),
+        ({"rho_within": 0.3, "rho_between": 0.5}, "rho_between"),
+        ({"rho_between": -0.1}, "rho_between"),
+        ({"tau": -0.5}, "tau"),
+        ({"kappa": -1e-9}, "kappa"),
+        ({"beta": -2.0}, "beta"),
+        ({"tau": "abc"}, "tau"),
+        ({"agent_offsets": ()}, "agent_offsets"),
+        ({"agent_offsets": (0.0, math.inf)}, "agent_offsets[1]"),
+    ],
+)
+def test_gaussian_rejects_bad_values(kwargs: dict, name: str) -> None:
+    with pytest.raises(ValueError, match=r"^" + name.replace("[", r"\[").replace("]", r"\]")):
+        GaussianModel(**kwargs)
+
+
+def test_gaussian_error_message_states_range() -> None:
+    with pytest.raises(ValueError, match=r"rho_between must lie in \[0, rho_within\] = \[0, 0.3\]"):
+        GaussianModel(rho_within=0.3, rho_between=0.5)
+    with pytest.raises(ValueError, match=r"tau must lie in \[0, inf\), got -0.5"):
+        GaussianModel(tau=-0.5)
+
+
+def test_gaussian_derived_quantities() -> None:
+    m = GaussianModel(sigma=2.0, rho_between=0.2, rho_within=0.6, tau=1.0, kappa=0.3, beta=0.4)
+    assert m.sigma_within == pytest.approx(2.0 * math.sqrt(0.4))
+    assert m.sigma_agent == pytest.approx(2.0 * math.sqrt(0.4))
+    sw = m.sigma_within
+    assert m.signal_ratio == pytest.approx(sw / math.hypot(sw, 1.0))
+    assert m.judge_noise == pytest.approx(0.5)
+    assert not m.homogeneous
+    assert GaussianModel(rho_between=0.4, rho_within=0.4).homogeneous
+    np.testing.assert_array_equal(
+        GaussianModel(agent_offsets=(1.0, 2.0)).offsets(5), [1.0, 2.0, 1.0, 2.0, 1.0]
+    )
+    # degenerate: no within-question spread and no score noise
+    assert GaussianModel(rho_within=1.0, rho_between=1.0, tau=0.0).signal_ratio == 1.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"a": 0.0, "b": 1.0}, "a"),
+        ({"a": 1.0, "b": -1.0}, "b"),
+        ({"a": 1.0, "b": 1.0, "agent_tpr": 1.2}, "agent_tpr"),
+        ({"a": 1.0, "b": 1.0, "agent_fpr": -0.1}, "agent_fpr"),
+        ({"a": 1.0, "b": 1.0, "principal_tpr": 2.0}, "principal_tpr"),
+        ({"a": 1.0, "b": 1.0, "principal_fpr": math.nan}, "principal_fpr"),
+        ({"a": 1.0, "b": 1.0, "diversity": 0.0}, "diversity"),
+        ({"a": 1.0, "b": 1.0, "wrong_answers": 0}, "wrong_answers"),
+        ({"a": 1.0, "b": 1.0, "wrong_answers": 1.5}, "wrong_answers"),
+        ({"a": 1.0, "b": 1.0, "wrong_concentration": 1.0}, "wrong_concentration"),
+        (
+            {"a": 1.0, "b": 1.0, "wrong_answers": 3, "wrong_concentration": -1.0},
+            "wrong_concentration",
+        ),
+    ],
+)
+def test_bernoulli_rejects_bad_values(kwargs: dict, name: str) -> None:
+    with pytest.raises(ValueError, match=r"^" + name):
+        BernoulliModel(**kwargs)
+
+
+def test_bernoulli_from_mean_icc_roundtrip() -> None:
+    m = BernoulliModel.from_mean_icc(0.3, 0.2, agent_tpr=0.7)
+    assert m.mean == pytest.approx(0.3)
+    assert m.icc == pytest.approx(0.2)
+    assert m.a + m.b == pytest.approx(4.0)
+    assert m.agent_tpr == 0.7
+    assert BernoulliModel(1.0, 1.0).exact_principal
+    assert not BernoulliModel(1.0, 1.0, principal_fpr=0.1).exact_principal
+
+
+@pytest.mark.parametrize(
+    ("mean", "icc", "name"), [(0.0, 0.2, "mean"), (0.5, 1.0, "icc"), (1.2, 0.1, "mean")]
+)
+def test_bernoulli_from_mean_icc_rejects(mean: float, icc: float, name: str) -> None:
+    with pytest.raises(ValueError, match=rf"^{name} must lie in \(0, 1\)"):
+        BernoulliModel.from_mean_icc(mean, icc)
+
+
+def test_empirical_pool_validates_shapes() -> None:
+    ok = np.zeros((2, 2, 3))
+    pool = EmpiricalPool(ok.astype(bool), ok.astype(int), ok, ok)
+    assert pool.shape == (2, 2, 3)
+    with pytest.raises(ValueError, match="answers must have shape"):
+        EmpiricalPool(ok.astype(bool), np.zeros((2, 2, 2)), ok, ok)
+    with pytest.raises(ValueError, match="correct must have shape"):
+        EmpiricalPool(np.zeros((2, 3)), ok, ok, ok)
+    bad = ok.copy()
+    bad[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        EmpiricalPool(ok.astype(bool), ok.astype(int), bad, ok)
+
+
+def test_models_are_frozen() -> None:
+    m = GaussianModel()
+    with pytest.raises(AttributeError):
+        m.tau = 2.0  # type: ignore[misc]
