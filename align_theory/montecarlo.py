@@ -1,45 +1,84 @@
-"""Monte Carlo engine: simulate(model, protocol, *, trials, seed) -> Estimate.
+r"""Monte Carlo engine (JAX): simulate(model, protocol, *, trials, seed) -> Estimate.
 
-Every candidate of every trial is drawn (the "exact-candidates" mode), in fixed blocks of
-``BLOCK`` trials; block i uses the random stream ``SeedSequence(seed).spawn(...)[i]``, so the
-numbers do not depend on how blocks are grouped into chunks. :func:`compare` evaluates
-several protocols on the *same* draws (common random numbers): paired differences get their
-own standard errors, and T1's pointwise order is counted draw by draw.
+The engine estimates E[x of the protocol's output] under a candidate model (DESIGN.md
+sections 1–2) by streaming trials (questions) through a jitted, vmapped JAX program in
+chunks; memory is bounded by the chunk, whatever ``trials`` is. It runs on JAX's default
+device (CPU here; unchanged on a GPU).
 
-Randomness layout (per trial, for the largest budget N among the protocols compared): model
-G draws Z₀, agent shifts A_1..A_N and per-candidate Z, η, b, ν; model B draws θ, agent θ_a,
-correctness, verdict, wrong-answer and tie-break uniforms. A protocol reading a pool of
-n = g·k candidates from g agents uses the first n candidate draws and the first g agent
-draws, so protocols with different budgets or agent layouts still share their randomness.
+Samplers (``sampler=``; see :mod:`align_theory.engine.samplers` for the math)
+    ``candidates`` draws every candidate's (x, y, x̂): needed for common random numbers and
+    for T1's draw-by-draw check, and the only sampler for empirical pools.
+    ``sufficient`` draws sufficient statistics only (in model G the agent's pick
+    V = Φ⁻¹(U^{1/K}) and the Gaussian conditionals of x | y and x̂ | x; in model B binomial
+    counts); one protocol at a time. ``auto`` (the default of :func:`simulate`) uses
+    ``sufficient`` where the protocol has it and ``candidates`` otherwise.
+
+Seeds, blocks and chunks
+    Trials are grouped in blocks of ``BLOCK`` = 1024: trials b·1024 … b·1024+1023 form block
+    b, whose random numbers come only from the key ``fold_in(root, b)``, where
+    ``root = jax.random.key(seed mod 2³²)`` folded with each further 32-bit word of the seed.
+    A chunk is a run of consecutive blocks evaluated in one device call; the last block is
+    drawn whole and its trials beyond ``trials`` are masked out. So results do not depend on
+    the chunk size, and a run of n trials is the prefix of a longer run with the same seed.
+    Each block's count, mean and centred cross-product matrix are computed on the device
+    (float32) and merged on the host in float64 (Chan's parallel formula). Same seed, same
+    numbers on the same backend and JAX version.
+
+Progress and interruption
+    A tqdm bar appears for runs longer than about two seconds (``progress=None``); ``True``
+    always shows it, ``False`` never. A KeyboardInterrupt (also one raised inside
+    ``on_chunk``) after at least one chunk raises :class:`SimulationInterrupted`, a
+    KeyboardInterrupt that carries the partial result over the completed chunks.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
+from typing import Any
 
+import jax
+import jax.numpy as jnp
 import numpy as np
+from tqdm.auto import tqdm
 
 from align_theory._validate import positive_int
-from align_theory.models import BernoulliModel, EmpiricalPool, GaussianModel, Model
-from align_theory.protocols import (
-    Align,
-    FilterVote,
-    MajorityVote,
-    Oracle,
-    PrincipalBestOfN,
-    Protocol,
-    RandomPick,
-    Shortlist,
-    SingleAgent,
+from align_theory.engine.samplers import (
+    SAMPLERS,
+    ModelSpec,
+    as_device_params,
+    block_utilities,
+    check_supported,
+    model_spec,
+    supports_sufficient,
+    trial_width,
 )
+from align_theory.models import GaussianModel, Model
+from align_theory.protocols import Align, Protocol, SingleAgent
 
-__all__ = ["BLOCK", "CompareResult", "Estimate", "bayes_weights", "compare", "simulate"]
+__all__ = [
+    "BLOCK",
+    "CHUNK_BYTES",
+    "CompareResult",
+    "Estimate",
+    "SimulationInterrupted",
+    "bayes_weights",
+    "chunk_trials",
+    "compare",
+    "resolve_sampler",
+    "simulate",
+    "simulate_each",
+]
 
 BLOCK = 1024
 """Trials per random-number block (the unit that makes results chunk-size independent)."""
+
+CHUNK_BYTES = 192 * 2**20
+"""Default device-memory budget of one chunk's working arrays (float32 words × trials); with
+the JAX runtime (~0.3 GiB) this keeps the process's peak RSS under 1 GiB."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +106,19 @@ class CompareResult:
     t1_pairs: tuple[tuple[int, int], ...]
 
 
+class SimulationInterrupted(KeyboardInterrupt):
+    """Raised when a run is interrupted after at least one chunk; ``partial`` is the
+    :class:`Estimate` (or :class:`CompareResult`) over the completed trials."""
+
+    def __init__(self, partial: Estimate | CompareResult) -> None:
+        super().__init__(f"interrupted; partial result over {_trials_of(partial)} trials")
+        self.partial = partial
+
+
+def _trials_of(r: Estimate | CompareResult) -> int:
+    return r.trials if isinstance(r, Estimate) else r.estimates[0].trials
+
+
 def bayes_weights(model: GaussianModel) -> tuple[float, float]:
     r"""Weights (w_y, w_x̂) of the homogeneous Bayes score in model G (T2).
 
@@ -83,242 +135,137 @@ def bayes_weights(model: GaussianModel) -> tuple[float, float]:
     return (1.0 - g) * r2, g
 
 
-# ---------------------------------------------------------------------------- draws
+# ---------------------------------------------------------------------------- planning
 
 
-@dataclass(frozen=True)
-class _Pool:
-    """One chunk of candidates laid out as (trials, agents g, per-agent k)."""
-
-    x: np.ndarray
-    y: np.ndarray
-    xhat: np.ndarray
-    offsets: np.ndarray  # (g,) agent score offsets (model G), zeros otherwise
-    answer: np.ndarray | None  # model B / pools: answer ids, 0 = the correct answer
-    tie: np.ndarray  # uniforms for the agents' tie-breaks
-    tie2: np.ndarray  # uniforms for the principal's tie-breaks
-    vote_tie: np.ndarray | None  # (trials, answers) uniforms for vote ties
-    discrete: bool
-
-
-def _base_draws(model: Model, rng: np.random.Generator, t: int, n: int) -> dict[str, np.ndarray]:
-    base: dict[str, np.ndarray] = {
-        "tie": rng.random((t, n)),
-        "tie2": rng.random((t, n)),
-    }
-    if isinstance(model, GaussianModel):
-        base["z0"] = rng.standard_normal(t)
-        base["shift"] = rng.standard_normal((t, n))
-        for k in ("z", "eta", "b", "nu"):
-            base[k] = rng.standard_normal((t, n))
-    elif isinstance(model, BernoulliModel):
-        theta = rng.beta(model.a, model.b, size=t)
-        base["theta"] = theta
-        if model.diversity is not None:
-            c = model.diversity
-            th = np.clip(theta, 1e-300, 1 - 1e-16)[:, None]
-            base["theta_agent"] = rng.beta(c * th, c * (1 - th), size=(t, n))
-        for k in ("u", "v1", "v2", "w"):
-            base[k] = rng.random((t, n))
-        m = model.wrong_answers
-        if model.wrong_concentration is not None:
-            base["wprob"] = rng.dirichlet(np.full(m, model.wrong_concentration), size=t)
-        base["vote_tie"] = rng.random((t, m + 1))
-    else:
-        q = model.shape[0]
-        base["question"] = rng.integers(0, q, size=t)
-        base["vote_tie"] = rng.random((t, int(model.answers.max()) + 3))
-    return base
-
-
-def _layout(model: Model, base: dict[str, np.ndarray], n: int, g: int) -> _Pool:
-    t = base["tie"].shape[0]
-    k = n // g
-    agent = np.arange(n) // k
-
-    def shape(a: np.ndarray) -> np.ndarray:
-        return a.reshape(t, g, k)
-
-    tie, tie2 = shape(base["tie"][:, :n]), shape(base["tie2"][:, :n])
-    if isinstance(model, GaussianModel):
-        s, rb, rw = model.sigma, model.rho_between, model.rho_within
-        x = model.mu + s * (
-            math.sqrt(rb) * base["z0"][:, None]
-            + math.sqrt(rw - rb) * base["shift"][:, agent]
-            + math.sqrt(1 - rw) * base["z"][:, :n]
+def resolve_sampler(model: Model, protocols: Sequence[Protocol], sampler: str) -> str:
+    """The sampler a run uses: ``auto`` → ``sufficient`` when every protocol has it, else
+    ``candidates``. Raises for ``sufficient`` where it is not defined."""
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+    every = all(supports_sufficient(model, p) for p in protocols)
+    if sampler == "sufficient" and not every:
+        bad = [p for p in protocols if not supports_sufficient(model, p)]
+        raise ValueError(
+            f"sampler='sufficient' is not defined for {bad} in {type(model).__name__}; "
+            "use sampler='candidates'"
         )
-        offsets = model.offsets(g)
-        y = x + offsets[agent] + model.tau * base["eta"][:, :n]
-        xhat = x + model.beta * base["b"][:, :n] + model.kappa * base["nu"][:, :n]
-        return _Pool(shape(x), shape(y), shape(xhat), offsets, None, tie, tie2, None, False)
-    if isinstance(model, BernoulliModel):
-        if "theta_agent" in base:
-            theta = base["theta_agent"][:, agent]
-        else:
-            theta = base["theta"][:, None]
-        correct = base["u"][:, :n] < theta
-        y = np.where(correct, base["v1"][:, :n] < model.agent_tpr, base["v1"][:, :n] < model.agent_fpr)
-        xhat = np.where(
-            correct, base["v2"][:, :n] < model.principal_tpr, base["v2"][:, :n] < model.principal_fpr
-        )
-        m = model.wrong_answers
-        if "wprob" in base:
-            cdf = np.cumsum(base["wprob"], axis=1)
-            wrong = 1 + (base["w"][:, :n, None] > cdf[:, None, :-1]).sum(axis=2)
-        else:
-            wrong = 1 + np.minimum((base["w"][:, :n] * m).astype(np.int64), m - 1)
-        answer = np.where(correct, 0, wrong)
-        return _Pool(
-            shape(correct.astype(float)),
-            shape(y.astype(float)),
-            shape(xhat.astype(float)),
-            np.zeros(g),
-            shape(answer),
-            tie,
-            tie2,
-            base["vote_tie"],
-            True,
-        )
-    # empirical pool
-    qn, a_rec, k_rec = model.shape
-    qi = base["question"]
-    if g == 1:
-        if n > a_rec * k_rec:
-            raise ValueError(f"n={n} exceeds the recorded candidates per question ({a_rec * k_rec})")
+    if sampler == "auto":
+        return "sufficient" if every else "candidates"
+    return sampler
 
-        def pick(arr: np.ndarray) -> np.ndarray:
-            return arr.reshape(qn, -1)[qi, :n].reshape(t, 1, n)
 
-    else:
-        if g > a_rec or k > k_rec:
-            raise ValueError(
-                f"layout of {g} agents x {k} candidates exceeds the recorded {a_rec} x {k_rec}"
-            )
+def chunk_trials(
+    model: Model, protocols: Sequence[Protocol], sampler: str, *, batch: int = 1
+) -> int:
+    """Default trials per chunk: the largest multiple of ``BLOCK`` whose working set,
+    ``trial_width`` float32 words per trial (× ``batch`` grid points), fits ``CHUNK_BYTES``;
+    at least one block. The peak memory of a run is therefore independent of ``trials``."""
+    spec = model_spec(model, max(p.n for p in protocols))
+    width = trial_width(spec.static, list(protocols), resolve_sampler(model, protocols, sampler))
+    blocks = CHUNK_BYTES // (4 * width * batch * BLOCK)
+    return BLOCK * max(1, int(blocks))
 
-        def pick(arr: np.ndarray) -> np.ndarray:
-            return arr[qi, :g, :k]
 
-    correct = pick(model.correct)
-    ans = pick(model.answers)
-    # re-code answers so that 0 = the correct answer, positives = wrong ones, -1 unparsed
-    corr_id = np.where(correct.any(axis=(1, 2)), _first_correct_id(correct, ans), -2)
-    recoded = np.where(ans == corr_id[:, None, None], 0, np.where(ans < 0, -1, ans + 1))
-    return _Pool(
-        correct.astype(float),
-        pick(model.agent_score),
-        pick(model.principal_score),
-        np.zeros(g),
-        recoded,
-        tie,
-        tie2,
-        base["vote_tie"],
-        True,
+def _t1_pairs(protocols: Sequence[Protocol]) -> tuple[tuple[int, int], ...]:
+    return tuple(
+        (i, j)
+        for i, p in enumerate(protocols)
+        for j, q in enumerate(protocols)
+        if isinstance(p, Align)
+        and p.principal == "exact"
+        and isinstance(q, SingleAgent)
+        and (q.n, q.agents) == (p.n, p.agents)
     )
 
 
-def _first_correct_id(correct: np.ndarray, ans: np.ndarray) -> np.ndarray:
-    flat_c = correct.reshape(correct.shape[0], -1)
-    flat_a = ans.reshape(ans.shape[0], -1)
-    return flat_a[np.arange(flat_a.shape[0]), flat_c.argmax(axis=1)]
+@lru_cache(maxsize=128)
+def _program(
+    static: Any, protocols: tuple[Protocol, ...], sampler: str, nb: int, batched: bool
+) -> Callable[..., tuple[jax.Array, ...]]:
+    """The jitted chunk program: (params, root key, first block, valid (nb,)) → per-block
+    (count, mean (P,), centred cross-products (P, P), T1 violations (pairs,))."""
+    block = block_utilities(static, protocols, sampler)
+    pairs = _t1_pairs(protocols)
+
+    def chunk(
+        params: dict[str, jax.Array], root: jax.Array, first: jax.Array, valid: jax.Array
+    ) -> tuple[jax.Array, ...]:
+        idx = first + jnp.arange(nb, dtype=jnp.uint32)
+        keys = jax.vmap(lambda i: jax.random.fold_in(root, i))(idx)
+
+        def one_block(kv: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, ...]:
+            # one block per step of a sequential map: the same compiled body (hence the same
+            # float32 rounding) whatever the chunk size, and one block's memory at a time
+            key, nvalid = kv
+            u = block(params, key, BLOCK)  # (P, BLOCK)
+            mask = jnp.arange(BLOCK) < nvalid
+            w = mask.astype(jnp.float32)
+            cnt = w.sum()
+            mean = (u * w).sum(axis=1) / jnp.maximum(cnt, 1.0)
+            d = (u - mean[:, None]) * w
+            cov = d @ d.T
+            if pairs:
+                viol = jnp.stack([((u[i] < u[j]) & mask).sum() for i, j in pairs])
+            else:
+                viol = jnp.zeros((0,), jnp.int32)
+            return cnt, mean, cov, viol
+
+        return jax.lax.map(one_block, (keys, valid))
+
+    if batched:
+        return jax.jit(jax.vmap(chunk, in_axes=(0, None, None, None)))
+    return jax.jit(chunk)
 
 
-# ---------------------------------------------------------------------------- selection
+def root_key(seed: int) -> jax.Array:
+    """The run's root key: ``jax.random.key(seed mod 2³²)`` folded with each further 32-bit
+    word of ``seed`` (low to high), so every non-negative integer seed is distinct."""
+    key = jax.random.key(int(seed) & 0xFFFFFFFF)
+    rest = int(seed) >> 32
+    while rest:
+        key = jax.random.fold_in(key, rest & 0xFFFFFFFF)
+        rest >>= 32
+    return key
 
 
-def _key(score: np.ndarray, tie: np.ndarray, discrete: bool) -> np.ndarray:
-    """Ranking key: the score, with ties broken uniformly at random (discrete scores
-    take values on a grid of spacing >= 1 in every model that has ties)."""
-    return score + tie if discrete else score
+class _Acc:
+    """Running count, means and centred cross-product matrix (float64), merged by Chan's
+    parallel formula: for groups (n_b, m_b, C_b), n = Σ n_b, m = Σ n_b m_b / n,
+    C = Σ C_b + Σ n_b (m_b − m)(m_b − m)ᵀ."""
 
+    def __init__(self, p: int, pairs: int) -> None:
+        self.n = 0.0
+        self.mean = np.zeros(p)
+        self.cov = np.zeros((p, p))
+        self.viol = np.zeros(pairs, dtype=np.int64)
 
-def _take(a: np.ndarray, idx: np.ndarray, axis: int) -> np.ndarray:
-    return np.take_along_axis(a, np.expand_dims(idx, axis), axis=axis).squeeze(axis)
+    def add(self, cnt: np.ndarray, mean: np.ndarray, cov: np.ndarray, viol: np.ndarray) -> None:
+        cnt = cnt.astype(np.float64)
+        nb = float(cnt.sum())
+        if nb == 0.0:
+            return
+        mean = mean.astype(np.float64)
+        mb = (cnt[:, None] * mean).sum(axis=0) / nb
+        dev = mean - mb
+        cb = cov.astype(np.float64).sum(axis=0) + np.einsum("b,bp,bq->pq", cnt, dev, dev)
+        n = self.n + nb
+        delta = mb - self.mean
+        self.cov = self.cov + cb + np.outer(delta, delta) * (self.n * nb / n)
+        self.mean = self.mean + delta * (nb / n)
+        self.n = n
+        self.viol += viol.astype(np.int64).sum(axis=0)
 
+    def estimate(self, i: int, shift: float) -> Estimate:
+        n = int(self.n)
+        var = self.cov[i, i] / (n - 1) if n > 1 else math.inf
+        return Estimate(float(self.mean[i] + shift), float(math.sqrt(max(var, 0.0) / n)), n)
 
-def _principal_pick(
-    model: Model, rule: str, x: np.ndarray, y: np.ndarray, xhat: np.ndarray,
-    offsets: np.ndarray, tie2: np.ndarray, discrete: bool,
-) -> np.ndarray:
-    """Index (along the last axis) of the proposal the principal selects."""
-    if rule == "exact":
-        score = x
-    elif rule == "judge":
-        score = xhat
-    else:
-        if not isinstance(model, GaussianModel):
-            raise NotImplementedError(
-                "the 'bayes' principal is defined for model G only; use principal='judge'"
-            )
-        wy, wx = bayes_weights(model)
-        score = wy * (y - offsets) + wx * xhat
-    return np.argmax(_key(score, tie2, discrete), axis=-1)
-
-
-def _vote(answer: np.ndarray, mask: np.ndarray | None, vote_tie: np.ndarray) -> np.ndarray:
-    """1.0 where the plurality answer (over ``mask``-ed candidates) is the correct one (id 0).
-    Unparsed answers (id -1) never win. Ties broken by the per-trial uniforms."""
-    t = answer.shape[0]
-    ids = answer.reshape(t, -1)
-    w = np.ones(ids.shape) if mask is None else mask.reshape(t, -1).astype(float)
-    w = np.where(ids < 0, 0.0, w)
-    width = vote_tie.shape[1]
-    counts = np.zeros((t, width))
-    np.add.at(counts, (np.arange(t)[:, None], np.clip(ids, 0, width - 1)), w)
-    win = np.argmax(counts + vote_tie * 0.5, axis=1)
-    return ((win == 0) & (counts.max(axis=1) > 0)).astype(float)
-
-
-def _utility(model: Model, proto: Protocol, pool: _Pool) -> np.ndarray:
-    t = pool.x.shape[0]
-    x, y, xh, d = pool.x, pool.y, pool.xhat, pool.discrete
-    if isinstance(proto, Align):
-        idx = np.argmax(_key(y, pool.tie, d), axis=2)
-        px, py, pxh = _take(x, idx, 2), _take(y, idx, 2), _take(xh, idx, 2)
-        pick = _principal_pick(
-            model, proto.principal, px, py, pxh, pool.offsets[None, :], pool.tie2[:, :, 0], d
-        )
-        return _take(px, pick, 1)
-    fx, fy, fxh = x.reshape(t, -1), y.reshape(t, -1), xh.reshape(t, -1)
-    ftie = pool.tie.reshape(t, -1)
-    if isinstance(proto, SingleAgent):
-        return _take(fx, np.argmax(_key(fy, ftie, d), axis=1), 1)
-    if isinstance(proto, RandomPick):
-        return fx[:, 0].copy()
-    if isinstance(proto, Oracle):
-        return fx.max(axis=1)
-    if isinstance(proto, PrincipalBestOfN):
-        return _take(fx, np.argmax(_key(fxh, pool.tie2.reshape(t, -1), d), axis=1), 1)
-    if isinstance(proto, Shortlist):
-        order = np.argsort(-_key(fy, ftie, d), axis=1, kind="stable")[:, : proto.size]
-        sx, sy, sxh = (np.take_along_axis(a, order, axis=1) for a in (fx, fy, fxh))
-        offs = np.zeros((1, proto.size))
-        pick = _principal_pick(
-            model, proto.principal, sx, sy, sxh, offs, pool.tie2.reshape(t, -1)[:, : proto.size], d
-        )
-        return _take(sx, pick, 1)
-    if isinstance(proto, MajorityVote | FilterVote):
-        if pool.answer is None or pool.vote_tie is None:
-            raise ValueError(
-                f"{type(proto).__name__} needs discrete answers: use BernoulliModel or EmpiricalPool"
-            )
-        if isinstance(proto, MajorityVote):
-            return _vote(pool.answer, None, pool.vote_tie)
-        acc = fy > 0.5 if isinstance(model, BernoulliModel) else fy >= np.median(fy, axis=1, keepdims=True)
-        none = ~acc.any(axis=1, keepdims=True)
-        mask = acc | none
-        return _vote(pool.answer, mask, pool.vote_tie)
-    raise TypeError(f"unknown protocol {proto!r}")
-
-
-def _layout_of(proto: Protocol) -> tuple[int, int]:
-    if isinstance(proto, Align):
-        return proto.n, proto.agents
-    if isinstance(proto, Shortlist):
-        return proto.n, 1
-    return proto.n, proto.agents
-
-
-# ---------------------------------------------------------------------------- drivers
+    def diff(self, i: int, j: int) -> Estimate:
+        n = int(self.n)
+        c = self.cov[i, i] + self.cov[j, j] - 2.0 * self.cov[i, j]
+        var = c / (n - 1) if n > 1 else math.inf
+        return Estimate(float(self.mean[i] - self.mean[j]), float(math.sqrt(max(var, 0.0) / n)), n)
 
 
 def _check_run(trials: int, seed: int) -> None:
@@ -327,82 +274,207 @@ def _check_run(trials: int, seed: int) -> None:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
 
 
-def _blocks(trials: int, seed: int) -> list[tuple[np.random.SeedSequence, int]]:
-    nblocks = -(-trials // BLOCK)
-    seqs = np.random.SeedSequence(int(seed)).spawn(nblocks)
-    sizes = [BLOCK] * (nblocks - 1) + [trials - BLOCK * (nblocks - 1)]
-    return list(zip(seqs, sizes, strict=True))
+def run_stream(
+    specs: Sequence[ModelSpec],
+    protocols: tuple[Protocol, ...],
+    sampler: str,
+    *,
+    trials: int,
+    seed: int,
+    chunk: int,
+    progress: bool | None,
+    on_chunk: Callable[[int], None] | None,
+    desc: str = "simulate",
+) -> tuple[list[_Acc], BaseException | None]:
+    """Stream ``trials`` trials in chunks of ``chunk`` (a multiple of BLOCK) for one or more
+    models of the same static structure (vmapped over ``specs``). Returns one accumulator per
+    spec and the interruption that stopped the run early, if any."""
+    if chunk % BLOCK or chunk <= 0:
+        raise ValueError(f"chunk must be a positive multiple of BLOCK={BLOCK}, got {chunk!r}")
+    total_blocks = -(-trials // BLOCK)
+    nb = chunk // BLOCK
+    nb = min(nb, 1 << max(0, (total_blocks - 1).bit_length()))  # fewer distinct programs
+    batched = len(specs) > 1
+    static = specs[0].static
+    prog = _program(static, protocols, sampler, nb, batched)
+    if batched:
+        params = as_device_params(
+            {k: np.stack([s.params[k] for s in specs]) for k in specs[0].params}
+        )
+    else:
+        params = as_device_params(specs[0].params)
+    root = root_key(seed)
+    pairs = len(_t1_pairs(protocols))
+    accs = [_Acc(len(protocols), pairs) for _ in specs]
+    starts = range(0, total_blocks, nb)
+    bar = tqdm(
+        total=trials,
+        desc=desc,
+        unit="trial",
+        unit_scale=True,
+        disable=progress is False,
+        delay=0.0 if progress else 2.0,
+        leave=False,
+    )
+
+    def launch(b0: int) -> tuple[int, tuple[jax.Array, ...]]:
+        valid = np.clip(trials - (b0 + np.arange(nb)) * BLOCK, 0, BLOCK).astype(np.int32)
+        return b0, prog(params, root, jnp.uint32(b0), jnp.asarray(valid))
+
+    stop: BaseException | None = None
+    try:
+        pending = launch(starts[0])
+        for nxt in [*starts[1:], None]:
+            b0, out = pending
+            if nxt is not None:
+                pending = launch(nxt)  # dispatch the next chunk before reading this one
+            host = [np.asarray(a) for a in out]
+            for s, acc in enumerate(accs):
+                acc.add(*(h[s] if batched else h for h in host))
+            done = min(trials, (b0 + nb) * BLOCK)
+            bar.update(done - bar.n)
+            if on_chunk is not None:
+                on_chunk(done)
+    except KeyboardInterrupt as exc:
+        if accs[0].n < 2:
+            raise
+        stop = exc
+    finally:
+        bar.close()
+    return accs, stop
 
 
-def _run(
-    model: Model, protocols: Sequence[Protocol], trials: int, seed: int
-) -> tuple[np.ndarray, np.ndarray, int, list[tuple[int, int]]]:
-    """Sums and cross-products of the per-trial utilities, and T1 violations."""
-    _check_run(trials, seed)
-    n_max = max(_layout_of(p)[0] for p in protocols)
-    pairs = [
-        (i, j)
-        for i, p in enumerate(protocols)
-        for j, q in enumerate(protocols)
-        if isinstance(p, Align)
-        and p.principal == "exact"
-        and isinstance(q, SingleAgent)
-        and (q.n, q.agents) == (p.n, p.agents)
-    ]
-    np_ = len(protocols)
-    s1 = np.zeros(np_)
-    s2 = np.zeros((np_, np_))
-    violations = 0
-    for seq, size in _blocks(trials, seed):
-        rng = np.random.default_rng(seq)
-        base = _base_draws(model, rng, size, n_max)
-        pools: dict[tuple[int, int], _Pool] = {}
-        us = []
-        for p in protocols:
-            lay = _layout_of(p)
-            if lay not in pools:
-                pools[lay] = _layout(model, base, *lay)
-            us.append(_utility(model, p, pools[lay]))
-        u = np.stack(us)
-        s1 += u.sum(axis=1)
-        s2 += u @ u.T
-        for i, j in pairs:
-            violations += int(np.sum(u[i] < u[j] - 1e-12))
-    return s1, s2, violations, pairs
-
-
-def _estimate(s: float, ss: float, n: int) -> Estimate:
-    mean = s / n
-    var = max(ss / n - mean * mean, 0.0) * n / (n - 1)
-    return Estimate(float(mean), float(math.sqrt(var / n)), n)
-
-
-def simulate(model: Model, protocol: Protocol, *, trials: int, seed: int = 0) -> Estimate:
+def simulate(
+    model: Model,
+    protocol: Protocol,
+    *,
+    trials: int,
+    seed: int = 0,
+    sampler: str = "auto",
+    chunk: int | None = None,
+    progress: bool | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Estimate:
     """Monte Carlo estimate of E[x of the protocol's output] under ``model``.
 
-    ``trials`` independent questions (≥ 2), each with all candidates drawn; the standard
-    error is the sample standard deviation over √trials. Same seed, same numbers.
+    ``trials`` independent questions (≥ 2); the standard error is the sample standard
+    deviation over √trials. ``sampler``: ``auto`` | ``sufficient`` | ``candidates`` (module
+    docstring). ``chunk``: trials per device call, a multiple of ``BLOCK`` (default
+    :func:`chunk_trials`); results do not depend on it. ``on_chunk(trials_done)`` is called
+    after each chunk. Raises :class:`SimulationInterrupted` (with ``.partial``) when
+    interrupted after the first chunk.
     """
-    s1, s2, _, _ = _run(model, [protocol], trials, seed)
-    return _estimate(s1[0], s2[0, 0], trials)
+    _check_run(trials, seed)
+    check_supported(model, [protocol])
+    smp = resolve_sampler(model, [protocol], sampler)
+    spec = model_spec(model, protocol.n)
+    ch = chunk if chunk is not None else chunk_trials(model, [protocol], smp)
+    accs, stop = run_stream(
+        [spec],
+        (protocol,),
+        smp,
+        trials=trials,
+        seed=seed,
+        chunk=ch,
+        progress=progress,
+        on_chunk=on_chunk,
+    )
+    est = accs[0].estimate(0, spec.shift)
+    if stop is not None:
+        raise SimulationInterrupted(est) from stop
+    return est
+
+
+def simulate_each(
+    model: Model,
+    protocols: Sequence[Protocol],
+    *,
+    trials: int,
+    seed: int = 0,
+    sampler: str = "auto",
+    chunk: int | None = None,
+    progress: bool | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> tuple[Estimate, ...]:
+    """One :class:`Estimate` per protocol from a single compiled program (one compile for
+    the lot). With the ``sufficient`` sampler (``auto`` when every protocol has it) protocol
+    j draws from its own stream, ``fold_in(block key, j)``, so ``simulate_each(m, [p, …])[0]``
+    equals ``simulate(m, p)``; with ``candidates`` the protocols share their draws as in
+    :func:`compare`. Other keywords as in :func:`simulate`.
+    """
+    if not protocols:
+        raise ValueError("protocols must be a non-empty sequence")
+    _check_run(trials, seed)
+    protos = tuple(protocols)
+    check_supported(model, protos)
+    smp = resolve_sampler(model, protos, sampler)
+    spec = model_spec(model, max(p.n for p in protos))
+    ch = chunk if chunk is not None else chunk_trials(model, protos, smp)
+    accs, stop = run_stream(
+        [spec],
+        protos,
+        smp,
+        trials=trials,
+        seed=seed,
+        chunk=ch,
+        progress=progress,
+        on_chunk=on_chunk,
+    )
+    ests = tuple(accs[0].estimate(i, spec.shift) for i in range(len(protos)))
+    if stop is not None:
+        raise SimulationInterrupted(ests[0]) from stop
+    return ests
+
+
+def _compare_result(protocols: tuple[Protocol, ...], acc: _Acc, shift: float) -> CompareResult:
+    ests = tuple(acc.estimate(i, shift) for i in range(len(protocols)))
+    diffs = {(i, j): acc.diff(i, j) for i, j in combinations(range(len(protocols)), 2)}
+    return CompareResult(protocols, ests, diffs, int(acc.viol.sum()), _t1_pairs(protocols))
 
 
 def compare(
-    model: Model, protocols: Sequence[Protocol], *, trials: int, seed: int = 0
+    model: Model,
+    protocols: Sequence[Protocol],
+    *,
+    trials: int,
+    seed: int = 0,
+    sampler: str = "candidates",
+    chunk: int | None = None,
+    progress: bool | None = None,
+    on_chunk: Callable[[int], None] | None = None,
 ) -> CompareResult:
     """Evaluate every protocol on the same draws (common random numbers).
 
     Returns per-protocol estimates, the paired difference E[u_i − u_j] for every pair i < j
     with its own standard error, and the number of draws violating T1's pointwise order
-    x_Align ≥ x_SA for each (Align exact, SingleAgent) pair reading the same pool.
+    x_Align ≥ x_SA for each (Align exact, SingleAgent) pair reading the same pool. Uses the
+    exact-candidates sampler (``sampler='auto'`` means the same); other keywords as in
+    :func:`simulate`.
     """
     if not protocols:
         raise ValueError("protocols must be a non-empty sequence")
-    s1, s2, viol, pairs = _run(model, list(protocols), trials, seed)
-    ests = tuple(_estimate(s1[i], s2[i, i], trials) for i in range(len(protocols)))
-    diffs = {}
-    for i, j in combinations(range(len(protocols)), 2):
-        sd = s1[i] - s1[j]
-        ssd = s2[i, i] + s2[j, j] - 2 * s2[i, j]
-        diffs[(i, j)] = _estimate(sd, ssd, trials)
-    return CompareResult(tuple(protocols), ests, diffs, viol, tuple(pairs))
+    _check_run(trials, seed)
+    protos = tuple(protocols)
+    check_supported(model, protos)
+    if sampler not in SAMPLERS or sampler == "sufficient":
+        raise ValueError(
+            "compare draws every candidate once for all protocols (common random numbers): "
+            f"sampler must be 'candidates' or 'auto', got {sampler!r}"
+        )
+    spec = model_spec(model, max(p.n for p in protos))
+    ch = chunk if chunk is not None else chunk_trials(model, protos, "candidates")
+    accs, stop = run_stream(
+        [spec],
+        protos,
+        "candidates",
+        trials=trials,
+        seed=seed,
+        chunk=ch,
+        progress=progress,
+        on_chunk=on_chunk,
+        desc="compare",
+    )
+    res = _compare_result(protos, accs[0], spec.shift)
+    if stop is not None:
+        raise SimulationInterrupted(res) from stop
+    return res

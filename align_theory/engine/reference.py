@@ -1,0 +1,425 @@
+"""The first Monte Carlo path (numpy, written by the lead), kept as an independent reference.
+
+The JAX engine of :mod:`align_theory.montecarlo` is cross-checked against it in the tests;
+it is not used by the public API. Every candidate of every trial is drawn (the
+"exact-candidates" mode), in fixed blocks of ``BLOCK`` trials; block i uses the random
+stream ``SeedSequence(seed).spawn(...)[i]``. :func:`compare` evaluates several protocols on
+the *same* draws (common random numbers).
+
+Randomness layout (per trial, for the largest budget N among the protocols compared): model
+G draws Z₀, agent shifts A_1..A_N and per-candidate Z, η, b, ν; model B draws θ, agent θ_a,
+correctness, verdict, wrong-answer and tie-break uniforms. A protocol reading a pool of
+n = g·k candidates from g agents uses the first n candidate draws and the first g agent
+draws, so protocols with different budgets or agent layouts still share their randomness.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from align_theory._validate import positive_int
+from align_theory.models import BernoulliModel, GaussianModel, Model
+from align_theory.protocols import (
+    Align,
+    FilterVote,
+    MajorityVote,
+    Oracle,
+    PrincipalBestOfN,
+    Protocol,
+    RandomPick,
+    Shortlist,
+    SingleAgent,
+)
+
+__all__ = ["BLOCK", "CompareResult", "Estimate", "bayes_weights", "compare", "simulate"]
+
+BLOCK = 1024
+"""Trials per random-number block (the unit that makes results chunk-size independent)."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A Monte Carlo mean with its standard error (sample sd / √trials)."""
+
+    mean: float
+    stderr: float
+    trials: int
+
+    def __str__(self) -> str:
+        return f"{self.mean:.6f} ± {self.stderr:.6f} (n={self.trials})"
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """Per-protocol estimates on common random numbers, paired differences
+    ``diffs[(i, j)]`` = estimate of E[u_i − u_j], and ``t1_violations``: draws on which an
+    ``Align(principal="exact")`` fell below a ``SingleAgent`` reading the same pool."""
+
+    protocols: tuple[Protocol, ...]
+    estimates: tuple[Estimate, ...]
+    diffs: dict[tuple[int, int], Estimate]
+    t1_violations: int
+    t1_pairs: tuple[tuple[int, int], ...]
+
+
+def bayes_weights(model: GaussianModel) -> tuple[float, float]:
+    r"""Weights (w_y, w_x̂) of the homogeneous Bayes score in model G (T2).
+
+    Given the agent level m, a proposal's x | y ~ N(m + r²(y − c − m), σ_w²(1 − r²)) (the
+    Gaussian conditional survives the agent's selection on y), and x̂ = x + κ_e ν with
+    κ_e² = κ² + β². The posterior mean is (1 − g)r²(y − c) + g·x̂ + (terms common to all
+    proposals), with g = σ_w²(1−r²)/(σ_w²(1−r²) + κ_e²). So w_y = (1 − g)r², w_x̂ = g
+    (w_x̂ = 1 when both variances vanish: the judge is exact).
+    """
+    r2 = model.signal_ratio**2
+    resid = model.sigma_within**2 * (1.0 - r2)
+    denom = resid + model.judge_noise**2
+    g = 1.0 if denom == 0.0 else resid / denom
+    return (1.0 - g) * r2, g
+
+
+# ---------------------------------------------------------------------------- draws
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """One chunk of candidates laid out as (trials, agents g, per-agent k)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    xhat: np.ndarray
+    offsets: np.ndarray  # (g,) agent score offsets (model G), zeros otherwise
+    answer: np.ndarray | None  # model B / pools: answer ids, 0 = the correct answer
+    tie: np.ndarray  # uniforms for the agents' tie-breaks
+    tie2: np.ndarray  # uniforms for the principal's tie-breaks
+    vote_tie: np.ndarray | None  # (trials, answers) uniforms for vote ties
+    discrete: bool
+
+
+def _base_draws(model: Model, rng: np.random.Generator, t: int, n: int) -> dict[str, np.ndarray]:
+    base: dict[str, np.ndarray] = {
+        "tie": rng.random((t, n)),
+        "tie2": rng.random((t, n)),
+    }
+    if isinstance(model, GaussianModel):
+        base["z0"] = rng.standard_normal(t)
+        base["shift"] = rng.standard_normal((t, n))
+        for k in ("z", "eta", "b", "nu"):
+            base[k] = rng.standard_normal((t, n))
+    elif isinstance(model, BernoulliModel):
+        theta = rng.beta(model.a, model.b, size=t)
+        base["theta"] = theta
+        if model.diversity is not None:
+            c = model.diversity
+            th = np.clip(theta, 1e-300, 1 - 1e-16)[:, None]
+            base["theta_agent"] = rng.beta(c * th, c * (1 - th), size=(t, n))
+        for k in ("u", "v1", "v2", "w"):
+            base[k] = rng.random((t, n))
+        m = model.wrong_answers
+        if model.wrong_concentration is not None:
+            base["wprob"] = rng.dirichlet(np.full(m, model.wrong_concentration), size=t)
+        base["vote_tie"] = rng.random((t, m + 1))
+    else:
+        q = model.shape[0]
+        base["question"] = rng.integers(0, q, size=t)
+        base["vote_tie"] = rng.random((t, int(model.answers.max()) + 3))
+    return base
+
+
+def _layout(model: Model, base: dict[str, np.ndarray], n: int, g: int) -> _Pool:
+    t = base["tie"].shape[0]
+    k = n // g
+    agent = np.arange(n) // k
+
+    def shape(a: np.ndarray) -> np.ndarray:
+        return a.reshape(t, g, k)
+
+    tie, tie2 = shape(base["tie"][:, :n]), shape(base["tie2"][:, :n])
+    if isinstance(model, GaussianModel):
+        s, rb, rw = model.sigma, model.rho_between, model.rho_within
+        x = model.mu + s * (
+            math.sqrt(rb) * base["z0"][:, None]
+            + math.sqrt(rw - rb) * base["shift"][:, agent]
+            + math.sqrt(1 - rw) * base["z"][:, :n]
+        )
+        offsets = model.offsets(g)
+        y = x + offsets[agent] + model.tau * base["eta"][:, :n]
+        xhat = x + model.beta * base["b"][:, :n] + model.kappa * base["nu"][:, :n]
+        return _Pool(shape(x), shape(y), shape(xhat), offsets, None, tie, tie2, None, False)
+    if isinstance(model, BernoulliModel):
+        if "theta_agent" in base:
+            theta = base["theta_agent"][:, agent]
+        else:
+            theta = base["theta"][:, None]
+        correct = base["u"][:, :n] < theta
+        y = np.where(
+            correct, base["v1"][:, :n] < model.agent_tpr, base["v1"][:, :n] < model.agent_fpr
+        )
+        xhat = np.where(
+            correct,
+            base["v2"][:, :n] < model.principal_tpr,
+            base["v2"][:, :n] < model.principal_fpr,
+        )
+        m = model.wrong_answers
+        if "wprob" in base:
+            cdf = np.cumsum(base["wprob"], axis=1)
+            wrong = 1 + (base["w"][:, :n, None] > cdf[:, None, :-1]).sum(axis=2)
+        else:
+            wrong = 1 + np.minimum((base["w"][:, :n] * m).astype(np.int64), m - 1)
+        answer = np.where(correct, 0, wrong)
+        return _Pool(
+            shape(correct.astype(float)),
+            shape(y.astype(float)),
+            shape(xhat.astype(float)),
+            np.zeros(g),
+            shape(answer),
+            tie,
+            tie2,
+            base["vote_tie"],
+            True,
+        )
+    # empirical pool
+    qn, a_rec, k_rec = model.shape
+    qi = base["question"]
+    if g == 1:
+        if n > a_rec * k_rec:
+            raise ValueError(
+                f"n={n} exceeds the recorded candidates per question ({a_rec * k_rec})"
+            )
+
+        def pick(arr: np.ndarray) -> np.ndarray:
+            return arr.reshape(qn, -1)[qi, :n].reshape(t, 1, n)
+
+    else:
+        if g > a_rec or k > k_rec:
+            raise ValueError(
+                f"layout of {g} agents x {k} candidates exceeds the recorded {a_rec} x {k_rec}"
+            )
+
+        def pick(arr: np.ndarray) -> np.ndarray:
+            return arr[qi, :g, :k]
+
+    correct = pick(model.correct)
+    ans = pick(model.answers)
+    # re-code answers so that 0 = the correct answer, positives = wrong ones, -1 unparsed
+    corr_id = np.where(correct.any(axis=(1, 2)), _first_correct_id(correct, ans), -2)
+    recoded = np.where(ans == corr_id[:, None, None], 0, np.where(ans < 0, -1, ans + 1))
+    return _Pool(
+        correct.astype(float),
+        pick(model.agent_score),
+        pick(model.principal_score),
+        np.zeros(g),
+        recoded,
+        tie,
+        tie2,
+        base["vote_tie"],
+        True,
+    )
+
+
+def _first_correct_id(correct: np.ndarray, ans: np.ndarray) -> np.ndarray:
+    flat_c = correct.reshape(correct.shape[0], -1)
+    flat_a = ans.reshape(ans.shape[0], -1)
+    return flat_a[np.arange(flat_a.shape[0]), flat_c.argmax(axis=1)]
+
+
+# ---------------------------------------------------------------------------- selection
+
+
+def _key(score: np.ndarray, tie: np.ndarray, discrete: bool) -> np.ndarray:
+    """Ranking key: the score, with ties broken uniformly at random (discrete scores
+    take values on a grid of spacing >= 1 in every model that has ties)."""
+    return score + tie if discrete else score
+
+
+def _take(a: np.ndarray, idx: np.ndarray, axis: int) -> np.ndarray:
+    return np.take_along_axis(a, np.expand_dims(idx, axis), axis=axis).squeeze(axis)
+
+
+def _principal_pick(
+    model: Model,
+    rule: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    xhat: np.ndarray,
+    offsets: np.ndarray,
+    tie2: np.ndarray,
+    discrete: bool,
+) -> np.ndarray:
+    """Index (along the last axis) of the proposal the principal selects."""
+    if rule == "exact":
+        score = x
+    elif rule == "judge":
+        score = xhat
+    else:
+        if not isinstance(model, GaussianModel):
+            raise NotImplementedError(
+                "the 'bayes' principal is defined for model G only; use principal='judge'"
+            )
+        wy, wx = bayes_weights(model)
+        score = wy * (y - offsets) + wx * xhat
+    return np.argmax(_key(score, tie2, discrete), axis=-1)
+
+
+def _vote(answer: np.ndarray, mask: np.ndarray | None, vote_tie: np.ndarray) -> np.ndarray:
+    """1.0 where the plurality answer (over ``mask``-ed candidates) is the correct one (id 0).
+    Unparsed answers (id -1) never win. Ties broken by the per-trial uniforms."""
+    t = answer.shape[0]
+    ids = answer.reshape(t, -1)
+    w = np.ones(ids.shape) if mask is None else mask.reshape(t, -1).astype(float)
+    w = np.where(ids < 0, 0.0, w)
+    width = vote_tie.shape[1]
+    counts = np.zeros((t, width))
+    np.add.at(counts, (np.arange(t)[:, None], np.clip(ids, 0, width - 1)), w)
+    win = np.argmax(counts + vote_tie * 0.5, axis=1)
+    return ((win == 0) & (counts.max(axis=1) > 0)).astype(float)
+
+
+def _utility(model: Model, proto: Protocol, pool: _Pool) -> np.ndarray:
+    t = pool.x.shape[0]
+    x, y, xh, d = pool.x, pool.y, pool.xhat, pool.discrete
+    if isinstance(proto, Align):
+        idx = np.argmax(_key(y, pool.tie, d), axis=2)
+        px, py, pxh = _take(x, idx, 2), _take(y, idx, 2), _take(xh, idx, 2)
+        pick = _principal_pick(
+            model, proto.principal, px, py, pxh, pool.offsets[None, :], pool.tie2[:, :, 0], d
+        )
+        return _take(px, pick, 1)
+    fx, fy, fxh = x.reshape(t, -1), y.reshape(t, -1), xh.reshape(t, -1)
+    ftie = pool.tie.reshape(t, -1)
+    if isinstance(proto, SingleAgent):
+        return _take(fx, np.argmax(_key(fy, ftie, d), axis=1), 1)
+    if isinstance(proto, RandomPick):
+        return fx[:, 0].copy()
+    if isinstance(proto, Oracle):
+        return fx.max(axis=1)
+    if isinstance(proto, PrincipalBestOfN):
+        return _take(fx, np.argmax(_key(fxh, pool.tie2.reshape(t, -1), d), axis=1), 1)
+    if isinstance(proto, Shortlist):
+        order = np.argsort(-_key(fy, ftie, d), axis=1, kind="stable")[:, : proto.size]
+        sx, sy, sxh = (np.take_along_axis(a, order, axis=1) for a in (fx, fy, fxh))
+        offs = np.zeros((1, proto.size))
+        pick = _principal_pick(
+            model, proto.principal, sx, sy, sxh, offs, pool.tie2.reshape(t, -1)[:, : proto.size], d
+        )
+        return _take(sx, pick, 1)
+    if isinstance(proto, MajorityVote | FilterVote):
+        if pool.answer is None or pool.vote_tie is None:
+            raise ValueError(
+                f"{type(proto).__name__} needs discrete answers: "
+                "use BernoulliModel or EmpiricalPool"
+            )
+        if isinstance(proto, MajorityVote):
+            return _vote(pool.answer, None, pool.vote_tie)
+        acc = (
+            fy > 0.5
+            if isinstance(model, BernoulliModel)
+            else fy >= np.median(fy, axis=1, keepdims=True)
+        )
+        none = ~acc.any(axis=1, keepdims=True)
+        mask = acc | none
+        return _vote(pool.answer, mask, pool.vote_tie)
+    raise TypeError(f"unknown protocol {proto!r}")
+
+
+def _layout_of(proto: Protocol) -> tuple[int, int]:
+    if isinstance(proto, Align):
+        return proto.n, proto.agents
+    if isinstance(proto, Shortlist):
+        return proto.n, 1
+    return proto.n, proto.agents
+
+
+# ---------------------------------------------------------------------------- drivers
+
+
+def _check_run(trials: int, seed: int) -> None:
+    positive_int("trials", trials, 2)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+
+
+def _blocks(trials: int, seed: int) -> list[tuple[np.random.SeedSequence, int]]:
+    nblocks = -(-trials // BLOCK)
+    seqs = np.random.SeedSequence(int(seed)).spawn(nblocks)
+    sizes = [BLOCK] * (nblocks - 1) + [trials - BLOCK * (nblocks - 1)]
+    return list(zip(seqs, sizes, strict=True))
+
+
+def _run(
+    model: Model, protocols: Sequence[Protocol], trials: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, int, list[tuple[int, int]]]:
+    """Sums and cross-products of the per-trial utilities, and T1 violations."""
+    _check_run(trials, seed)
+    n_max = max(_layout_of(p)[0] for p in protocols)
+    pairs = [
+        (i, j)
+        for i, p in enumerate(protocols)
+        for j, q in enumerate(protocols)
+        if isinstance(p, Align)
+        and p.principal == "exact"
+        and isinstance(q, SingleAgent)
+        and (q.n, q.agents) == (p.n, p.agents)
+    ]
+    np_ = len(protocols)
+    s1 = np.zeros(np_)
+    s2 = np.zeros((np_, np_))
+    violations = 0
+    for seq, size in _blocks(trials, seed):
+        rng = np.random.default_rng(seq)
+        base = _base_draws(model, rng, size, n_max)
+        pools: dict[tuple[int, int], _Pool] = {}
+        us = []
+        for p in protocols:
+            lay = _layout_of(p)
+            if lay not in pools:
+                pools[lay] = _layout(model, base, *lay)
+            us.append(_utility(model, p, pools[lay]))
+        u = np.stack(us)
+        s1 += u.sum(axis=1)
+        s2 += u @ u.T
+        for i, j in pairs:
+            violations += int(np.sum(u[i] < u[j] - 1e-12))
+    return s1, s2, violations, pairs
+
+
+def _estimate(s: float, ss: float, n: int) -> Estimate:
+    mean = s / n
+    var = max(ss / n - mean * mean, 0.0) * n / (n - 1)
+    return Estimate(float(mean), float(math.sqrt(var / n)), n)
+
+
+def simulate(model: Model, protocol: Protocol, *, trials: int, seed: int = 0) -> Estimate:
+    """Monte Carlo estimate of E[x of the protocol's output] under ``model``.
+
+    ``trials`` independent questions (≥ 2), each with all candidates drawn; the standard
+    error is the sample standard deviation over √trials. Same seed, same numbers.
+    """
+    s1, s2, _, _ = _run(model, [protocol], trials, seed)
+    return _estimate(s1[0], s2[0, 0], trials)
+
+
+def compare(
+    model: Model, protocols: Sequence[Protocol], *, trials: int, seed: int = 0
+) -> CompareResult:
+    """Evaluate every protocol on the same draws (common random numbers).
+
+    Returns per-protocol estimates, the paired difference E[u_i − u_j] for every pair i < j
+    with its own standard error, and the number of draws violating T1's pointwise order
+    x_Align ≥ x_SA for each (Align exact, SingleAgent) pair reading the same pool.
+    """
+    if not protocols:
+        raise ValueError("protocols must be a non-empty sequence")
+    s1, s2, viol, pairs = _run(model, list(protocols), trials, seed)
+    ests = tuple(_estimate(s1[i], s2[i, i], trials) for i in range(len(protocols)))
+    diffs = {}
+    for i, j in combinations(range(len(protocols)), 2):
+        sd = s1[i] - s1[j]
+        ssd = s2[i, i] + s2[j, j] - 2 * s2[i, j]
+        diffs[(i, j)] = _estimate(sd, ssd, trials)
+    return CompareResult(tuple(protocols), ests, diffs, viol, tuple(pairs))
