@@ -1,0 +1,23 @@
+"""Hypothesis profiles: a fast default (small max_examples, no deadline, since closed forms
+and Monte Carlo calls vary in time) and ``slow`` for nightly runs, selected with
+HYPOTHESIS_PROFILE=slow."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default",
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "slow",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
