@@ -197,9 +197,9 @@ def judge_crossover_kappa(
 
     D(κ) = E[x_Align(M, K, judge)](κ) − E[x_SA(N = M·K)] is nonincreasing in κ, ≥ 0 at κ = 0
     and tends to μ + rσ_w(e_K − e_N) < 0 as κ → ∞, so it has one root, found by Brent's
-    method on the closed forms (``model.kappa`` is ignored). Returns 0 when D(0) ≤ 0 (e.g.
-    τ = 0, where the agent already ranks perfectly) and ``inf`` when D stays positive up to
-    ``kappa_max`` (e.g. K = N, where both protocols are the same).
+    method on the closed forms (``model.kappa`` is ignored). Returns 0 when D(0) ≤ 0 (τ = 0,
+    where the agent already ranks perfectly, or M = 1, where Align is SingleAgent) and
+    ``inf`` when D stays positive up to ``kappa_max``.
     """
     sa = expected_utility(model, SingleAgent(agents * per_agent))
 
