@@ -17,6 +17,7 @@ from align_theory.guarantees import (
     Z_TOL,
     JointLaw,
     check_t2_general,
+    coverage_diverse,
     draw_gaussian,
     judge_gap,
     kappa_star,
@@ -221,3 +222,40 @@ def test_kappa_star_is_a_unique_crossover(m: int, k: int, tau: float) -> None:
     assert judge_gap(m, k, tau, 0.8 * ks) > 0 > judge_gap(m, k, tau, 1.25 * ks)
     grid = [judge_gap(m, k, tau, x) for x in np.linspace(0.0, 5.0 * ks, 11)]
     assert all(b <= a + 1e-9 for a, b in itertools.pairwise(grid))
+
+
+@given(
+    rw=st.floats(0.05, 0.95),
+    frac=st.floats(0.0, 1.0),
+    tau=noise,
+    m=st.integers(2, 5),
+    k=st.integers(1, 5),
+)
+def test_t6_gaussian_multi_agent_pool_is_at_least_one_agent_pool(
+    rw: float, frac: float, tau: float, m: int, k: int
+) -> None:
+    """T6 (Sudakov–Fernique), closed form: E max over M agents' pool ≥ one agent's pool
+    when ρ_b ≤ ρ_w, with equality at ρ_b = ρ_w."""
+    model = GaussianModel(rho_between=frac * rw, rho_within=rw, tau=tau)
+    multi = expected_utility(model, Oracle(m * k, agents=m))
+    single = expected_utility(model, Oracle(m * k))
+    assert multi >= single - 1e-9
+    if frac == 1.0:
+        assert multi == pytest.approx(single, abs=1e-9)
+
+
+@given(
+    a=st.floats(0.3, 5.0),
+    b=st.floats(0.3, 5.0),
+    c=st.floats(0.1, 20.0),
+    m=st.integers(1, 5),
+    k=st.integers(1, 5),
+)
+def test_t6_bernoulli_lyapunov_coverage(a: float, b: float, c: float, m: int, k: int) -> None:
+    """T6 (Lyapunov), exact quadrature: coverage of M diverse agents × K ≥ one agent × N,
+    with equality at M = 1."""
+    multi = coverage_diverse(a, b, c, m, k)
+    single = coverage_diverse(a, b, c, 1, m * k)
+    assert multi >= single - 1e-12
+    if m == 1:
+        assert multi == single

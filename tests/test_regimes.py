@@ -144,3 +144,60 @@ def test_beta_binomial_limit_property(a: float, b: float) -> None:
     """|F_N − P(θ > ½)| is small at large N for any Beta(a, b) difficulty."""
     limit = 1.0 - special.betainc(a, b, 0.5)
     assert abs(beta_binomial_majority(a, b, 10_001) - limit) < 2e-3
+
+
+@given(
+    m=st.integers(2, 6),
+    k=st.integers(1, 6),
+    tau=st.floats(0.0, 3.0),
+    kappa=st.floats(0.0, 3.0),
+    beta=st.floats(0.05, 2.0),
+)
+def test_competition_on_a_biased_judge_never_helps(
+    m: int, k: int, tau: float, kappa: float, beta: float
+) -> None:
+    """Biased judge, closed forms: tournament agents (argmax y + βb) do no better than
+    truthful agents (argmax y) facing the same judge, with equality when K = 1 (an agent
+    with one candidate has no choice to distort)."""
+    from align_theory.exact import expected_utility
+    from align_theory.models import GaussianModel
+    from align_theory.protocols import Align
+
+    truthful = expected_utility(
+        GaussianModel(tau=tau, kappa=kappa, beta=beta), Align(m, k, "judge")
+    )
+    tournament = biased_judge_closed(m, k, tau, kappa, beta)
+    assert tournament <= truthful + 1e-9
+    if k == 1:
+        assert tournament == pytest.approx(truthful, abs=1e-9)
+
+
+@given(m=st.integers(2, 6), k=st.integers(1, 6), kappa=st.floats(0.05, 3.0))
+def test_reliable_agent_with_any_noisy_judge_loses(m: int, k: int, kappa: float) -> None:
+    """Regime reliable-agent over random (M, K, κ > 0), closed form: Align(judge) < SA."""
+    from align_theory.exact import expected_utility
+    from align_theory.models import GaussianModel
+    from align_theory.protocols import Align, SingleAgent
+
+    model = GaussianModel(tau=0.0, kappa=kappa)
+    gap = expected_utility(model, Align(m, k, "judge")) - expected_utility(
+        model, SingleAgent(m * k)
+    )
+    assert gap < 0
+
+
+@given(m=st.integers(2, 6), k=st.integers(2, 6), tau=st.floats(0.0, 3.0))
+def test_shortlist_never_loses_to_align_in_the_iid_case(m: int, k: int, tau: float) -> None:
+    """Regime SL-iid over random (M, K ≥ 2, τ), closed form: Shortlist(N, M) ≥ Align(M, K)
+    with the same exact principal (equal when τ = 0: both output the pool's best)."""
+    from align_theory.exact import expected_utility
+    from align_theory.models import GaussianModel
+    from align_theory.protocols import Align, Shortlist
+
+    model = GaussianModel(tau=tau)
+    gap = expected_utility(model, Align(m, k)) - expected_utility(model, Shortlist(m * k, m))
+    # 5e-8: the Shortlist quadrature is off by about 2e-8 (measured against e_N as τ → 0,
+    # where the true gap is O(τ²)); the other model G closed forms are within 1e-8
+    assert gap <= 5e-8
+    if tau == 0.0:
+        assert gap == pytest.approx(0.0, abs=5e-8)
