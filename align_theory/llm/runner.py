@@ -64,9 +64,13 @@ class RunConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def sampling(self, agent: AgentSpec) -> SamplingParams:
-        """The agent's sampling parameters."""
+        """The agent's sampling parameters (``top_logprobs=1``: llama.cpp's server returns
+        token log-probabilities in chat completions only when top_logprobs is set)."""
         return SamplingParams(
-            temperature=agent.temperature, top_p=self.top_p, max_tokens=self.max_tokens
+            temperature=agent.temperature,
+            top_p=self.top_p,
+            max_tokens=self.max_tokens,
+            top_logprobs=1,
         )
 
     def judge_sampling(self) -> SamplingParams:

@@ -98,8 +98,13 @@ class LocalServer:
             raise RuntimeError("server already started")
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         try:
+            env = dict(os.environ)
+            # On a shared machine, OpenMP threads that spin while waiting starve each other
+            # and everyone else; passive waiting keeps 2 threads from collapsing throughput.
+            env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             self._proc = subprocess.Popen(
                 self.command(),
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
