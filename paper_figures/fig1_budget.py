@@ -53,7 +53,7 @@ def protocols(n: int, votes: bool) -> dict[str, Protocol]:
 
 def main() -> int:
     args = figure_args(__doc__.split("\n")[0], default_trials=10_000, quick_trials=2_000)
-    mc_ns = [32] if args.quick else [8, 32, 128]
+    mc_ns = [32] if args.quick else [8, 64]
     t0 = time.perf_counter()
     fig, axes = subplots(2, 1, height=4.7)
     for ax, model, votes, scale in ((axes[0], G, False, 1.0), (axes[1], B, True, 100.0)):

@@ -42,7 +42,7 @@ LINES: dict[str, tuple[Protocol, dict[str, str]]] = {
 def main() -> int:
     args = figure_args(__doc__.split("\n")[0], default_trials=20_000, quick_trials=4_000)
     rhos = np.linspace(0.0, RHO_W, 51)
-    mc_rhos = [0.0, 0.5] if args.quick else [0.0, 0.125, 0.25, 0.375, 0.5]
+    mc_rhos = [0.0, 0.5] if args.quick else [0.0, 0.25, 0.5]
     t0 = time.perf_counter()
     fig, ax = subplots(height=3.0)
     for name, (proto, extra) in LINES.items():
