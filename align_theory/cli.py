@@ -19,7 +19,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from align_theory.guarantees import Report, default_checks
 from align_theory.models import BernoulliModel, GaussianModel
 from align_theory.montecarlo import simulate
 
-__all__ = ["main", "parse_protocol"]
+__all__ = ["all_checks", "main", "parse_protocol"]
 
 _PROTOCOL_NAMES = {
     name: getattr(_protocols, name)
@@ -120,8 +120,16 @@ def print_table(reports: Sequence[Report], file: Any = None) -> None:
         )
 
 
+def all_checks(trials: int) -> list[Callable[[], Report]]:
+    """Every row of ``align verify``: statements T1–T6 and the regimes
+    (:func:`align_theory.guarantees.default_checks`), then the incentive rows of T7."""
+    from align_theory.incentives import incentive_checks
+
+    return default_checks(trials=trials) + incentive_checks(trials=trials)
+
+
 def _verify(args: argparse.Namespace) -> int:
-    checks = default_checks(trials=args.trials)
+    checks = all_checks(args.trials)
     t0 = time.perf_counter()
     reports = [c() for c in checks]
     elapsed = time.perf_counter() - t0
