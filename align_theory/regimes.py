@@ -130,9 +130,7 @@ def regime_reliable_agent(
     model = GaussianModel(tau=0.0, kappa=kappa)
     closed, mc = _gauss_judge_vs_sa(model, agents, per_agent, trials, seed)
     params = {"M": agents, "K": per_agent, "tau": 0.0, "kappa": kappa, "trials": trials}
-    return _loss_report(
-        "reliable-agent", "tau=0 agent + noisy judge: Align(judge) < SA", params, closed, mc
-    )
+    return _loss_report("tau=0", "tau=0 agent + noisy judge: Align(judge) < SA", params, closed, mc)
 
 
 def regime_beyond_kappa_star(
@@ -152,7 +150,7 @@ def regime_beyond_kappa_star(
     closed, mc = _gauss_judge_vs_sa(model, agents, per_agent, trials, seed)
     params = {"M": agents, "K": per_agent, "tau": tau, "kappa": kappa, "trials": trials}
     return _loss_report(
-        "kappa>k*",
+        "k>k*",
         "judge noise beyond kappa*: Align(judge) < SA",
         params,
         closed,
@@ -238,7 +236,7 @@ def regime_low_recall(
     )
     align, sa, _ = _bernoulli_align_sa_vote(model, agents, per_agent, trials, seed)
     return _loss_report(
-        "low-recall",
+        "recall",
         "low-recall principal verifier (model B): Align(judge) < SA",
         _bparams(model, agents, per_agent, trials),
         closed,
@@ -264,7 +262,7 @@ def regime_majority_easy(
     )
     align, _, vote = _bernoulli_align_sa_vote(model, agents, per_agent, trials, seed)
     return _loss_report(
-        "vote-easy",
+        "vote",
         "easy items, imperfect principal: Align(judge) < MajorityVote",
         _bparams(model, agents, per_agent, trials),
         closed,
@@ -343,7 +341,7 @@ def regime_biased_judge(
     mc = _paired(pick(xs, xh), single_agent(d))
     params = {"M": agents, "K": per_agent, "tau": tau, "kappa": kappa, "beta": beta}
     return _loss_report(
-        "biased-judge",
+        "bias",
         "tournament agents select on judge bias b: Align(judge) < SA; truthful Align > SA",
         params | {"trials": trials},
         closed,
@@ -426,7 +424,7 @@ def check_chen_shape(case: ChenCase, *, trials: int = 20_000, seed: int = 0) -> 
     shape = classify_shape(closed)
     zmax = float(np.max(np.abs(zs)))
     return Report(
-        "Chen-vote",
+        "Chen",
         f"two-level mixture vote accuracy is {case.shape} in K",
         {"alpha": case.alpha, "p1": case.p1, "p2": case.p2, "Kmax": case.k_max},
         f"closed F(K={ks[i]})",
