@@ -46,11 +46,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         judge_model=args.judge_model,
         api_key_env=args.api_key_env,
         concurrency=args.concurrency,
-        timeout_s=args.timeout,
+        timeout_s=args.timeout or (3600.0 if args.serve_local else 180.0),
         max_retries=args.max_retries,
+        usc_reps=args.usc_reps,
+        debate_rounds=args.debate_rounds,
     )
     out = Path(args.out)
     server = None
+    # SIGTERM unwinds like Ctrl-C, so the finally below stops a server we started.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     if args.serve_local:
         path = assemble_model()
         cfg.model_file_sha256 = MODEL_SHA256
@@ -68,6 +72,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"{summary.wall_s:.0f} s -> {out}"
     )
     return 0 if summary.failed_samples == 0 and summary.failed_judge == 0 else 1
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _cmd_serve_local(args: argparse.Namespace) -> int:
@@ -133,8 +141,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument("--top-p", type=float, default=1.0)
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--concurrency", type=int, default=2)
-    r.add_argument("--timeout", type=float, default=180.0)
+    r.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="per-request timeout in s (default 180; 3600 with --serve-local, where a shared "
+        "CPU can make one 400-token sample take minutes)",
+    )
     r.add_argument("--max-retries", type=int, default=5)
+    r.add_argument("--usc-reps", type=int, default=0, help="USC calls per question and k")
+    r.add_argument("--debate-rounds", type=int, default=0, help="multi-agent debate rounds")
     r.add_argument("--out", required=True)
     r.set_defaults(func=_cmd_run)
 

@@ -115,8 +115,26 @@ def replay(
         )
         est = bootstrap_ci(vals, reps=reps, seed=seed)
         uniform[str(n)] = {p: vars(e) for p, e in est.items()}
+    usc: dict[str, Any] = {}
+    for k in range(1, k_all + 1):
+        have = [t.usc[k] for t in tables if k in t.usc]
+        if have:
+            u_est = bootstrap_ci({"USC": np.array(have)}, reps=reps, seed=seed)["USC"]
+            usc[str(k)] = {"n": m_all * k, "questions": len(have), "estimate": vars(u_est)}
+    debate: dict[str, Any] = {}
+    rounds = sorted({r for t in tables for r in t.debate})
+    for rnd in rounds:
+        have = [t.debate[rnd] for t in tables if rnd in t.debate]
+        d_est = bootstrap_ci({"Debate": np.array(have)}, reps=reps, seed=seed)["Debate"]
+        debate[str(rnd)] = {
+            "candidates": m_all * (rnd + 1),
+            "questions": len(have),
+            "estimate": vars(d_est),
+        }
     results = {
         "run": str(run_dir),
+        "usc": usc,
+        "debate": debate,
         "questions": len(tables),
         "incomplete_questions": graded.incomplete_questions,
         "M": m_all,
@@ -208,6 +226,19 @@ def render_markdown(res: dict[str, Any]) -> str:
             est = res["grid"][f"{m}x{k}"]["estimates"]
             cells.append(f"{est['Align-judge']['mean']:.3f} / {est['Align-bayes']['mean']:.3f}")
         lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    if res.get("usc") or res.get("debate"):
+        lines += ["", "### Universal self-consistency and multi-agent debate", ""]
+        lines += ["| protocol | candidates | questions | accuracy [95% CI] |", "|---|---|---|---|"]
+        for k, u in res.get("usc", {}).items():
+            lines.append(
+                f"| USC (k = {k} per agent; 1 selection call) | {u['n']} | {u['questions']} "
+                f"| {_fmt(u['estimate'])} |"
+            )
+        for rnd, d in res.get("debate", {}).items():
+            lines.append(
+                f"| Debate, {rnd} round(s) (plurality of agents) | {d['candidates']} "
+                f"| {d['questions']} | {_fmt(d['estimate'])} |"
+            )
     lines += ["", "### Baselines at every budget n ≤ N (uniform n-subsets of the pool)", ""]
     cols = ["RandomPick", "SingleAgent", "MajorityVote", "PrincipalBestOfN", "Oracle", "pass@k"]
     lines += ["| n | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]

@@ -7,8 +7,13 @@ are among them). Keys already present with a successful record are skipped, so a
 run re-issues only what is missing. Questions run in a small window so a remote server stays
 busy while each question's records land together.
 
+Optional extra baselines, behind the same store: universal self-consistency
+(``usc_reps`` USC calls per question and budget n = M·k, on random grid sub-pools) and
+multi-agent debate (``debate_rounds`` rounds started from each agent's sample 0).
+
 Run folder layout: ``manifest.json``, ``questions.jsonl`` (what was asked, with gold
-answers, so replay needs no dataset), ``samples.jsonl``, ``judge.jsonl``.
+answers, so replay needs no dataset), ``samples.jsonl``, ``judge.jsonl``, and, when USC or
+debate is asked for, ``extras.jsonl``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import asyncio
 import importlib.metadata
 import json
 import platform
+import random
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,7 +41,9 @@ from align_theory.llm.agents import (
 from align_theory.llm.answers import extract_answer, normalize_answer
 from align_theory.llm.client import ChatClient, Completion, CompletionError, SamplingParams
 from align_theory.llm.datasets import Question
+from align_theory.llm.debate import debate_messages
 from align_theory.llm.store import JsonlStore, key_hash, read_records, write_json_atomic
+from align_theory.llm.usc import parse_choice, usc_messages
 
 __all__ = ["RunConfig", "RunSummary", "run", "run_sync", "sample_key_fields"]
 
@@ -55,6 +63,8 @@ class RunConfig:
     judge: bool = True
     judge_model: str | None = None
     judge_top_logprobs: int = 10
+    usc_reps: int = 0
+    debate_rounds: int = 0
     api_key_env: str | None = "OPENAI_API_KEY"
     concurrency: int = 2
     timeout_s: float = 180.0
@@ -206,14 +216,18 @@ async def run(
     t0 = time.monotonic()
     samples = JsonlStore(out / "samples.jsonl").open()
     judges = JsonlStore(out / "judge.jsonl").open()
+    extras = JsonlStore(out / "extras.jsonl").open()
     try:
+        done_x = {r["key"]: r for r in read_records(extras.path) if not r.get("error")}
         done_s = samples.done_keys()
         done_j = judges.done_keys()
         ok_samples: dict[str, dict[str, Any]] = {
             r["key"]: r for r in read_records(samples.path) if not r.get("error")
         }
         n_total = len(cfg.agents) * cfg.per_agent * len(questions)
+        per_q_extra = cfg.usc_reps * cfg.per_agent + cfg.debate_rounds * len(cfg.agents)
         todo = max(0, n_total - len(done_s)) + (max(0, n_total - len(done_j)) if cfg.judge else 0)
+        todo += max(0, per_q_extra * len(questions) - len(done_x))
         bar = _Progress(todo, progress)
         client = ChatClient(
             cfg.base_url,
@@ -323,12 +337,122 @@ async def run(
                     )
                     if cfg.judge:
                         await asyncio.gather(*(do_judge(q, r) for r in recs if r is not None))
+                    grid = [
+                        [recs[a * cfg.per_agent + k] for k in range(cfg.per_agent)]
+                        for a in range(len(cfg.agents))
+                    ]
+                    if cfg.usc_reps:
+                        await asyncio.gather(
+                            *(
+                                do_usc(q, grid, k, rep)
+                                for k in range(1, cfg.per_agent + 1)
+                                for rep in range(cfg.usc_reps)
+                            )
+                        )
+                    if cfg.debate_rounds:
+                        await do_debate(q, [row[0] for row in grid])
+
+            async def do_extra(
+                q: Question,
+                fields: dict[str, Any],
+                messages: list[dict[str, str]],
+                params: SamplingParams,
+                seed: int,
+                info: dict[str, Any],
+            ) -> dict[str, Any] | None:
+                key = key_hash(fields)
+                if key in done_x:
+                    return done_x[key]
+                base: dict[str, Any] = {"key": key, "key_fields": fields, "qid": q.qid}
+                base |= {"kind": fields["kind"]} | info
+                try:
+                    c = await client.complete(messages, params, seed)
+                except CompletionError as err:
+                    extras.append(base | {"error": {"kind": err.kind, "message": err.message}})
+                    bar.update(0, None)
+                    return None
+                rec = base | {
+                    "text": c.text,
+                    "prompt_tokens": c.prompt_tokens,
+                    "completion_tokens": c.completion_tokens,
+                    "error": None,
+                }
+                if fields["kind"] == "usc":
+                    rec["choice"] = parse_choice(c.text, len(fields["sample_keys"]))
+                    rec["chosen_key"] = (
+                        None if rec["choice"] is None else fields["sample_keys"][rec["choice"]]
+                    )
+                else:
+                    rec["answer"] = extract_answer(c.text)[0]
+                extras.append(rec)
+                done_x[key] = rec
+                summary.prompt_tokens += c.prompt_tokens
+                summary.completion_tokens += c.completion_tokens
+                bar.update(c.completion_tokens, None)
+                return rec
+
+            async def do_usc(
+                q: Question, grid: list[list[dict[str, Any] | None]], k: int, rep: int
+            ) -> None:
+                rng = random.Random(f"{cfg.seed}|usc|{q.qid}|{k}|{rep}")
+                pool = [
+                    grid[a][i]
+                    for a in range(len(grid))
+                    for i in sorted(rng.sample(range(cfg.per_agent), k))
+                ]
+                if any(r is None for r in pool):
+                    return  # a failed sample: retried on resume, and USC with it
+                texts = [r["text"] for r in pool if r is not None]
+                keys = [r["key"] for r in pool if r is not None]
+                messages = usc_messages(q.text, texts)
+                params = SamplingParams(temperature=0.0, max_tokens=48, logprobs=False)
+                fields = {
+                    "kind": "usc",
+                    "dataset": cfg.dataset,
+                    "qid": q.qid,
+                    "sample_keys": keys,
+                    "model": cfg.judge_model or cfg.model,
+                    "params": params.as_dict(),
+                    "prompt": prompt_hash(messages),
+                }
+                await do_extra(q, fields, messages, params, 0, {"k": k, "rep": rep})
+
+            async def do_debate(q: Question, first: list[dict[str, Any] | None]) -> None:
+                if any(r is None for r in first):
+                    return
+                texts = [r["text"] for r in first if r is not None]
+                for rnd in range(1, cfg.debate_rounds + 1):
+                    calls = []
+                    for a, agent in enumerate(cfg.agents):
+                        others = texts[:a] + texts[a + 1 :]
+                        messages = debate_messages(agent, q.text, texts[a], others)
+                        params = cfg.sampling(agent)
+                        seed = sample_seed(cfg.seed, cfg.dataset, q.qid, agent.name, -rnd)
+                        fields = {
+                            "kind": "debate",
+                            "dataset": cfg.dataset,
+                            "qid": q.qid,
+                            "agent": agent.name,
+                            "round": rnd,
+                            "model": agent.model or cfg.model,
+                            "params": params.as_dict(),
+                            "seed": seed,
+                            "prompt": prompt_hash(messages),
+                        }
+                        info = {"agent": agent.name, "round": rnd}
+                        calls.append(do_extra(q, fields, messages, params, seed, info))
+                    got = await asyncio.gather(*calls)
+                    # a failed call keeps the agent's previous solution for the next round
+                    texts = [
+                        g["text"] if g is not None else t for g, t in zip(got, texts, strict=True)
+                    ]
 
             await asyncio.gather(*(do_question(q) for q in questions))
         bar.close()
     finally:
         samples.close()
         judges.close()
+        extras.close()
     summary.wall_s = time.monotonic() - t0
     _log_invocation(out, summary)
     return summary

@@ -41,6 +41,9 @@ class QuestionTable:
     completion_tokens: np.ndarray
     judge_tokens: np.ndarray  # prompt + completion tokens of the judge call
     answers: list[list[str | None]]
+    keys: list[list[str | None]] = field(default_factory=list)
+    usc: dict[int, float] = field(default_factory=dict)
+    debate: dict[int, float] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -80,6 +83,62 @@ def load_run(
     return manifest, questions, _records(run_dir, "samples"), _records(run_dir, "judge")
 
 
+def _usc_and_debate(
+    t: QuestionTable, gold: str, extras: list[dict[str, Any]], chk: AnswerChecker
+) -> None:
+    """Fill ``t.usc[k]`` (mean over reps) and ``t.debate[round]`` (plurality accuracy).
+
+    USC: the chosen candidate's correctness; an unparseable choice is a uniform pick (the
+    pool's mean correctness). Debate round 0 is every agent's sample 0; round r uses each
+    agent's round-r answer (its previous one when that call failed); plurality over agents
+    with ties uniformly at random.
+    """
+    m, k = t.shape
+    correct = {
+        t.keys[a][i]: bool(t.correct[a, i]) for a in range(m) for i in range(k) if t.keys[a][i]
+    }
+    usc: dict[int, list[float]] = {}
+    for r in extras:
+        if r.get("error") or r.get("kind") != "usc":
+            continue
+        pool = r["key_fields"]["sample_keys"]
+        if any(key not in correct for key in pool):
+            continue
+        chosen = r.get("chosen_key")
+        val = float(correct[chosen]) if chosen else float(np.mean([correct[x] for x in pool]))
+        usc.setdefault(int(r["k"]), []).append(val)
+    t.usc = {kk: float(np.mean(v)) for kk, v in usc.items()}
+    rounds: dict[int, dict[str, str | None]] = {0: {}}
+    names = sorted({r["agent"] for r in extras if r.get("kind") == "debate"})
+    for r in extras:
+        if r.get("kind") == "debate" and not r.get("error"):
+            rounds.setdefault(int(r["round"]), {})[r["agent"]] = r.get("answer")
+    if len(rounds) == 1:
+        return
+    first = {f"a{a}": t.answers[a][0] for a in range(m)}
+    current: dict[str, str | None] = {}
+    for name in names:
+        idx = int(name.split("-")[0][1:])
+        current[name] = first.get(f"a{idx}")
+    for rnd in range(0, max(rounds) + 1):
+        current.update(rounds.get(rnd, {}))
+        answers = [current[n] for n in names]
+        t.debate[rnd] = _plurality_accuracy(gold, answers, chk)
+
+
+def _plurality_accuracy(gold: str, answers: list[str | None], chk: AnswerChecker) -> float:
+    """Expected correctness of the plurality answer (ties uniformly at random)."""
+    groups: dict[str, list[str]] = {}
+    for ans in answers:
+        if ans is not None:
+            groups.setdefault(normalize_answer(ans), []).append(ans)
+    if not groups:
+        return 0.0
+    top = max(len(v) for v in groups.values())
+    leaders = [v[0] for v in groups.values() if len(v) == top]
+    return float(np.mean([chk.check(gold, a) == "equal" for a in leaders]))
+
+
 def _records(run_dir: Path, stem: str) -> list[dict[str, Any]]:
     plain = run_dir / f"{stem}.jsonl"
     gz = run_dir / f"{stem}.jsonl.gz"
@@ -115,6 +174,10 @@ def grade_run(run_dir: Path, checker: AnswerChecker | None = None) -> GradedRun:
     ``incomplete_questions`` and left out.
     """
     manifest, questions, samples, judges = load_run(run_dir)
+    extras = _records(run_dir, "extras")
+    extras_by_q: dict[str, list[dict[str, Any]]] = {}
+    for r in extras:
+        extras_by_q.setdefault(r["qid"], []).append(r)
     cfg = manifest["config"]
     agents = [a["name"] for a in cfg["agents"]]
     k = int(cfg["per_agent"])
@@ -137,7 +200,9 @@ def grade_run(run_dir: Path, checker: AnswerChecker | None = None) -> GradedRun:
             if any(s is None for row in slots for s in row):
                 out.incomplete_questions.append(q.qid)
                 continue
-            out.tables.append(_table(q, slots, xhat_by_sample, chk, out))
+            table = _table(q, slots, xhat_by_sample, chk, out)
+            _usc_and_debate(table, q.gold, extras_by_q.get(q.qid, []), chk)
+            out.tables.append(table)
     finally:
         if own:
             chk.close()
@@ -186,8 +251,9 @@ def _table(
             if xj is not None:
                 judge_tok[a, i] = xj[1]
     cls = _classes(answers, chk)
+    keys = [[None if s is None or s.get("error") else s["key"] for s in row] for row in slots]
     return QuestionTable(
-        q.qid, q.gold, correct, cls, logprob, xhat, gen_tok, comp_tok, judge_tok, answers
+        q.qid, q.gold, correct, cls, logprob, xhat, gen_tok, comp_tok, judge_tok, answers, keys
     )
 
 

@@ -94,6 +94,9 @@ class FakeServer:
                 }
             ]
             text = tok
+        elif "Candidate responses" in json.dumps(body["messages"][-1]):
+            text = "The most consistent response is Response 1."
+            content = [{"token": w, "logprob": -0.1, "top_logprobs": []} for w in text.split()]
         else:
             # seed-dependent randomness, independent of the judge branch
             rng = random.Random(seed * 7919 + 1)

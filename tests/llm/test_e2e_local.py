@@ -1,7 +1,7 @@
 """End to end on the real offline model: llama.cpp server + Qwen2.5-Coder-0.5B-Instruct.
 
 Runs in the default test command (``make test``); needs the ``llm`` extra, which the
-Makefile installs. Kept short: 2 GSM8K questions, M = K = 2, at most 256 new tokens.
+Makefile installs. Kept short: 2 GSM8K questions, M = K = 2, at most 128 new tokens.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def test_two_gsm8k_questions_with_judge(tmp_path):
             per_agent=2,
             model="local",
             base_url=server.base_url,
-            max_tokens=256,
+            max_tokens=128,
             concurrency=1,
             model_file_sha256=MODEL_SHA256,
         )
@@ -48,7 +48,7 @@ def test_two_gsm8k_questions_with_judge(tmp_path):
     assert len({r["seed"] for r in samples}) == 8
     for r in samples:
         assert r["error"] is None and r["text"].strip()
-        assert 0 < r["completion_tokens"] <= 256 and r["prompt_tokens"] > 0
+        assert 0 < r["completion_tokens"] <= 128 and r["prompt_tokens"] > 0
         assert r["mean_logprob"] is not None and r["mean_logprob"] < 0
     assert sum(r["answer"] is not None for r in samples) >= 4
     judges = list(read_records(tmp_path / "run" / "judge.jsonl"))

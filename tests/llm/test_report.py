@@ -47,3 +47,33 @@ def test_replay_and_report(fake_server, tmp_path):
     assert (tmp_path / "report.png").stat().st_size > 1000
     assert json.loads((tmp_path / "results.json").read_text())["M"] == 2
     assert n_requests == 48
+
+
+def test_usc_and_debate_behind_the_same_store(fake_server, tmp_path):
+    srv = fake_server(p_correct=0.5)
+    cfg = RunConfig(
+        dataset="toy",
+        agents=default_agents(2),
+        per_agent=2,
+        model="fake",
+        base_url=srv.base_url,
+        usc_reps=1,
+        debate_rounds=2,
+    )
+    s = run_sync(cfg, QS[:3], tmp_path, progress=False)
+    # 3 questions × (4 samples + 4 judge + 2 USC budgets + 2 rounds × 2 agents)
+    assert s.issued_samples == 12 and s.issued_judge == 12
+    assert len(srv.requests) == 3 * (4 + 4 + 2 + 4)
+    again = run_sync(cfg, QS[:3], tmp_path, progress=False)  # resume issues nothing
+    assert len(srv.requests) == 3 * (4 + 4 + 2 + 4)
+    assert again.issued_samples == 0
+    debate_bodies = [b for b in srv.requests if "other agents" in json.dumps(b["messages"])]
+    assert len(debate_bodies) == 12
+    res = replay(tmp_path, bootstrap=100)
+    assert set(res["usc"]) == {"1", "2"} and res["usc"]["2"]["questions"] == 3
+    assert set(res["debate"]) == {"0", "1", "2"}
+    assert res["debate"]["2"]["candidates"] == 6
+    # USC picks Response 1 = agent 0's first pooled candidate: check against the samples
+    for e in (res["usc"]["1"]["estimate"], res["debate"]["2"]["estimate"]):
+        assert 0.0 <= e["lo"] <= e["mean"] <= e["hi"] <= 1.0
+    assert "USC" in report(tmp_path, bootstrap=100)
