@@ -52,19 +52,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
         debate_rounds=args.debate_rounds,
     )
     out = Path(args.out)
-    server = None
+    servers: list[LocalServer] = []
     # SIGTERM unwinds like Ctrl-C, so the finally below stops a server we started.
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    if args.serve_local:
-        path = assemble_model()
-        cfg.model_file_sha256 = MODEL_SHA256
-        server = LocalServer(path, n_threads=args.threads, model_alias=args.model).start()
-        cfg.base_url = server.base_url
     try:
+        if args.serve_local:
+            path = assemble_model()
+            cfg.model_file_sha256 = MODEL_SHA256
+            for _ in range(args.servers):
+                srv = LocalServer(path, n_threads=args.threads, model_alias=args.model)
+                servers.append(srv.start())
+            cfg.base_url = ",".join(s.base_url for s in servers)
+            cfg.concurrency = max(cfg.concurrency, len(servers))
         summary = run_sync(cfg, loaded.questions, out, source=loaded.source, progress=True)
     finally:
-        if server is not None:
-            server.stop()
+        for srv in servers:
+            srv.stop()
     print(
         f"{summary.questions} questions: {summary.issued_samples} samples issued "
         f"({summary.failed_samples} failed), {summary.issued_judge} judge calls "
@@ -135,7 +138,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument("--no-judge", action="store_true")
     r.add_argument("--base-url", default=None)
     r.add_argument("--serve-local", action="store_true", help="start the offline model")
-    r.add_argument("--threads", type=int, default=2, help="threads of --serve-local")
+    r.add_argument("--threads", type=int, default=2, help="threads per --serve-local server")
+    r.add_argument(
+        "--servers", type=int, default=1, help="--serve-local replicas (requests balanced)"
+    )
     r.add_argument("--api-key-env", default="OPENAI_API_KEY")
     r.add_argument("--max-tokens", type=int, default=384)
     r.add_argument("--top-p", type=float, default=1.0)

@@ -148,6 +148,10 @@ def _parse_logprobs(choice: dict[str, Any]) -> tuple[float | None, dict[str, flo
 class ChatClient:
     """Async client for ``POST {base_url}/chat/completions``.
 
+    ``base_url`` may list several servers of the same model separated by commas; each
+    request goes to the one with the fewest requests in flight (replicas of a small model,
+    one CPU thread each, share a busy CPU better than one multi-threaded server).
+
     Use as ``async with ChatClient(...) as client: await client.complete(...)``.
     """
 
@@ -160,11 +164,17 @@ class ChatClient:
     backoff_base: float = 0.5
     backoff_max: float = 30.0
     _headers: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _urls: list[str] = field(default_factory=list, init=False, repr=False)
+    _inflight: list[int] = field(default_factory=list, init=False, repr=False)
     _sem: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _http: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.base_url = self.base_url.rstrip("/")
+        self._urls = [u.strip().rstrip("/") for u in self.base_url.split(",") if u.strip()]
+        if not self._urls:
+            raise ValueError("base_url is empty")
+        self._inflight = [0] * len(self._urls)
+        self.base_url = ",".join(self._urls)
         key = os.environ.get(self.api_key_env) if self.api_key_env else None
         self._headers = {"Content-Type": "application/json"}
         if key:
@@ -234,12 +244,16 @@ class ChatClient:
 
     async def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         assert self._http is not None
+        slot = min(range(len(self._urls)), key=self._inflight.__getitem__)
+        self._inflight[slot] += 1
         try:
-            resp = await self._http.post(f"{self.base_url}/chat/completions", json=body)
+            resp = await self._http.post(f"{self._urls[slot]}/chat/completions", json=body)
         except httpx.TimeoutException as exc:
             raise _Retryable("timeout", type(exc).__name__) from exc
         except httpx.TransportError as exc:
             raise _Retryable("transport", type(exc).__name__) from exc
+        finally:
+            self._inflight[slot] -= 1
         if resp.status_code == 429:
             wait = parse_retry_after(resp.headers.get("Retry-After"))
             raise _Retryable("http_429", "rate limited", wait)

@@ -82,3 +82,15 @@ def test_parse_retry_after():
     assert parse_retry_after("garbage") is None
     now = time.time()
     assert 9 <= parse_retry_after(formatdate(now + 10, usegmt=True), now=now) <= 10.5
+
+
+def test_requests_balance_over_several_servers(fake_server):
+    a, b = fake_server(delay_s=0.1), fake_server(delay_s=0.1)
+
+    async def go() -> None:
+        url = f"{a.base_url},{b.base_url}"
+        async with ChatClient(url, "fake", concurrency=2) as client:
+            await asyncio.gather(*(client.complete(MSG, SamplingParams(), s) for s in range(6)))
+
+    asyncio.run(go())
+    assert len(a.requests) == 3 and len(b.requests) == 3
