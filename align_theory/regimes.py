@@ -316,11 +316,11 @@ def biased_judge_closed(
 
 
 def regime_biased_judge(
-    agents: int = 4,
-    per_agent: int = 4,
-    tau: float = 1.0,
+    agents: int = 2,
+    per_agent: int = 8,
+    tau: float = 1.5,
     kappa: float = 0.2,
-    beta: float = 1.0,
+    beta: float = 1.5,
     *,
     trials: int = 20_000,
     seed: int = 0,

@@ -61,9 +61,9 @@ def test_regime_low_recall_principal_verifier_in_model_b_loses_to_single_agent()
 
 
 def test_regime_biased_judge_amplified_by_competition_loses_to_single_agent() -> None:
-    """β = 1: tournament agents propose argmax(y + βb); Align(judge) < SA although truthful
-    agents with the same judge beat SA (recorded in extra)."""
-    r = regime_biased_judge(4, 4, 1.0, 0.2, 1.0, trials=TRIALS, seed=14)
+    """β = 1.5, M = 2, K = 8: tournament agents propose argmax(y + βb); Align(judge) < SA
+    although truthful agents with the same judge beat SA (recorded in extra)."""
+    r = regime_biased_judge(2, 8, 1.5, 0.2, 1.5, trials=TRIALS, seed=14)
     _loses_beyond_error(r)
     assert r.extra["truthful_minus_sa"] > 0
 
