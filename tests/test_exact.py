@@ -154,6 +154,8 @@ G_MODELS = [
     GaussianModel(tau=0.3, kappa=0.8, beta=0.3),
     GaussianModel(rho_between=0.2, rho_within=0.6, tau=0.5, kappa=0.5),
     GaussianModel(rho_between=0.1, rho_within=0.5, agent_offsets=(0.0, 0.5, -0.3, 1.0)),
+    # no agent shift but offsets: SingleAgent over 4 agents selects by V + c_a alone
+    GaussianModel(tau=0.7, agent_offsets=(0.0, 0.5, -0.3, 1.0)),
 ]
 G_PROTOCOLS = [
     Align(4, 4),
