@@ -19,14 +19,18 @@ __all__ = ["build_parser", "main", "register"]
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from align_theory.llm.agents import default_agents
-    from align_theory.llm.datasets import load_dataset
+    from align_theory.llm.datasets import MalformedRow, load_dataset
     from align_theory.llm.local_model import MODEL_SHA256, assemble_model
     from align_theory.llm.runner import RunConfig, run_sync
     from align_theory.llm.server import LocalServer
 
-    loaded = load_dataset(args.dataset, args.source, limit=args.limit, on_error=args.on_error)
-    for err in loaded.errors:
-        print(f"skipped malformed row {err}", file=sys.stderr)
+    try:
+        loaded = load_dataset(args.dataset, args.source, limit=args.limit, on_error=args.on_error)
+    except MalformedRow as bad:
+        print(f"malformed row {bad} (pass --on-error skip to skip such rows)", file=sys.stderr)
+        return 2
+    for skipped in loaded.errors:
+        print(f"skipped malformed row {skipped}", file=sys.stderr)
     if not loaded.questions:
         print("no questions to run", file=sys.stderr)
         return 2

@@ -76,3 +76,21 @@ def test_math_boxed_answer_and_meta(tmp_path):
     assert res.errors[0].line == 2
     with pytest.raises(ValueError, match="no offline copy"):
         load_dataset("math-500")
+
+
+def test_hf_source_uses_the_datasets_package(monkeypatch):
+    import sys
+    import types
+
+    calls = []
+
+    def fake_load(name, config, split):
+        calls.append((name, config, split))
+        return [{"problem": "p", "solution": "\\boxed{3}", "level": "Level 1", "type": "Algebra"}]
+
+    monkeypatch.setitem(sys.modules, "datasets", types.SimpleNamespace(load_dataset=fake_load))
+    res = load_dataset("math-500", "hf")
+    assert calls == [("HuggingFaceH4/MATH-500", None, "test")]
+    assert res.questions[0].gold == "3" and res.source == "hf:HuggingFaceH4/MATH-500"
+    load_dataset("gsm8k", "hf:my/gsm8k:main:train", on_error="skip")
+    assert calls[-1] == ("my/gsm8k", "main", "train")
