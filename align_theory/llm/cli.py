@@ -113,14 +113,22 @@ def _cmd_serve_local(args: argparse.Namespace) -> int:
 def _cmd_replay(args: argparse.Namespace) -> int:
     from align_theory.llm.report import replay
 
-    replay(Path(args.run), bootstrap=args.bootstrap, seed=args.seed, quiet=False)
+    try:
+        replay(Path(args.run), bootstrap=args.bootstrap, seed=args.seed, quiet=False)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"cannot replay {args.run}: {err}", file=sys.stderr)
+        return 1
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from align_theory.llm.report import report
 
-    text = report(Path(args.run), bootstrap=args.bootstrap, seed=args.seed)
+    try:
+        text = report(Path(args.run), bootstrap=args.bootstrap, seed=args.seed)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"cannot report {args.run}: {err}", file=sys.stderr)
+        return 1
     print(text)
     return 0
 

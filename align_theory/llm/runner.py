@@ -135,6 +135,11 @@ def sample_key_fields(
     return fields, messages, seed
 
 
+_OPERATIONAL = frozenset(
+    {"base_url", "api_key_env", "concurrency", "timeout_s", "max_retries", "backoff_base"}
+)
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for pkg in ("align-theory", "httpx", "math-verify", "llama_cpp_python", "numpy"):
@@ -151,7 +156,8 @@ def _write_manifest(out: Path, cfg: RunConfig, questions: list[Question], source
     cfg_d = cfg.config_dict()
     manifest = {
         "config": cfg_d,
-        "config_hash": key_hash(cfg_d),
+        # what determines the samples; where and how fast they were fetched does not count
+        "config_hash": key_hash({k: v for k, v in cfg_d.items() if k not in _OPERATIONAL}),
         "dataset_source": source,
         "questions": len(questions),
         "versions": _versions(),

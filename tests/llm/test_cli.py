@@ -45,3 +45,8 @@ def test_run_then_report_and_replay(fake_server, tmp_path, capsys):
     assert main(["llm", "report", str(out), "--bootstrap", "50"]) == 0
     assert "Align-judge" in capsys.readouterr().out
     assert build_parser().prog == "align"
+
+
+def test_report_on_a_run_without_complete_questions_fails_cleanly(tmp_path, capsys):
+    assert main(["llm", "report", str(tmp_path / "missing")]) == 1
+    assert "cannot report" in capsys.readouterr().err
