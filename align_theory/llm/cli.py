@@ -69,6 +69,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             cfg.base_url = ",".join(s.base_url for s in servers)
             cfg.concurrency = max(cfg.concurrency, len(servers))
         summary = run_sync(cfg, loaded.questions, out, source=loaded.source, progress=True)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; run the same command again to resume into {out}", file=sys.stderr)
+        return 130
     finally:
         for srv in servers:
             srv.stop()

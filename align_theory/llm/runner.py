@@ -4,8 +4,8 @@ For each question the runner draws the N = M·K agent samples (one request each,
 :func:`~align_theory.llm.agents.sample_seed`), then asks the judge about every successful
 sample (N judge calls: PrincipalBestOfN needs them all, and every Align subset's proposals
 are among them). Keys already present with a successful record are skipped, so a resumed
-run re-issues only what is missing. Questions run in a small window so a remote server stays
-busy while each question's records land together.
+run re-issues only what is missing. Questions run in a window of ⌈concurrency / N⌉, so a
+remote server stays busy while each question's records land together.
 
 Optional extra baselines, behind the same store: universal self-consistency
 (``usc_reps`` USC calls per question and budget n = M·k, on random grid sub-pools) and
@@ -245,7 +245,9 @@ async def run(
             backoff_base=cfg.backoff_base,
         )
         n = len(cfg.agents) * cfg.per_agent
-        window = asyncio.Semaphore(max(1, -(-cfg.concurrency // n)) + 1)
+        # questions in flight: enough to keep `concurrency` requests busy, and no more, so
+        # that an interrupted run leaves complete questions (samples and judge calls)
+        window = asyncio.Semaphore(max(1, -(-cfg.concurrency // n)))
         async with client:
 
             async def do_sample(q: Question, agent: AgentSpec, k: int) -> dict[str, Any] | None:
