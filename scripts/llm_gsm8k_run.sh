@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 RUN=runs/gsm8k-qwen0.5b-m4k4
 PY=.venv/bin/python
 $PY -m align_theory.llm llm run --dataset gsm8k --limit 50 --agents 4 --per-agent 4 \
-    --serve-local --servers 2 --threads 1 --concurrency 2 --max-tokens 320 --out "$RUN"
+    --serve-local --servers 2 --threads 1 --concurrency 2 --max-tokens 320 --no-sample-logprobs --out "$RUN"
 $PY -m align_theory.llm llm report "$RUN"

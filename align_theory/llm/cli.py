@@ -53,6 +53,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         timeout_s=args.timeout or (3600.0 if args.serve_local else 180.0),
         max_retries=args.max_retries,
         usc_reps=args.usc_reps,
+        sample_logprobs=not args.no_sample_logprobs,
+        judge_base_url=args.judge_base_url,
         debate_rounds=args.debate_rounds,
     )
     out = Path(args.out)
@@ -63,10 +65,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if args.serve_local:
             path = assemble_model()
             cfg.model_file_sha256 = MODEL_SHA256
+            fast = args.no_sample_logprobs
             for _ in range(args.servers):
-                srv = LocalServer(path, n_threads=args.threads, model_alias=args.model)
+                srv = LocalServer(
+                    path, n_threads=args.threads, model_alias=args.model, logits_all=not fast
+                )
                 servers.append(srv.start())
             cfg.base_url = ",".join(s.base_url for s in servers)
+            if fast and cfg.judge:
+                judge = LocalServer(
+                    path, n_threads=args.threads * args.servers, model_alias=args.model
+                )
+                servers.append(judge.start())
+                cfg.judge_base_url = judge.base_url
             cfg.concurrency = max(cfg.concurrency, len(servers))
         summary = run_sync(cfg, loaded.questions, out, source=loaded.source, progress=True)
     except KeyboardInterrupt:
@@ -172,6 +183,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument("--max-retries", type=int, default=5)
     r.add_argument("--usc-reps", type=int, default=0, help="USC calls per question and k")
     r.add_argument("--debate-rounds", type=int, default=0, help="multi-agent debate rounds")
+    r.add_argument(
+        "--no-sample-logprobs",
+        action="store_true",
+        help="agent samples without token log-probabilities (with --serve-local: sample "
+        "servers without logits_all, about 4x faster, plus one judge server with it)",
+    )
+    r.add_argument("--judge-base-url", default=None, help="a separate server for the judge")
     r.add_argument("--out", required=True)
     r.set_defaults(func=_cmd_run)
 

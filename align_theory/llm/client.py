@@ -228,9 +228,9 @@ class ChatClient:
                 body["top_logprobs"] = params.top_logprobs
         last: _Retryable | None = None
         for attempt in range(self.max_retries + 1):
-            t0 = time.monotonic()
             try:
                 async with self._sem:
+                    t0 = time.monotonic()  # service time, not time queued for a slot
                     data = await self._post(body)
                 return self._completion(data, time.monotonic() - t0, attempt + 1)
             except _Retryable as err:

@@ -63,6 +63,8 @@ class RunConfig:
     judge: bool = True
     judge_model: str | None = None
     judge_top_logprobs: int = 10
+    sample_logprobs: bool = True
+    judge_base_url: str | None = None
     usc_reps: int = 0
     debate_rounds: int = 0
     api_key_env: str | None = "OPENAI_API_KEY"
@@ -75,12 +77,14 @@ class RunConfig:
 
     def sampling(self, agent: AgentSpec) -> SamplingParams:
         """The agent's sampling parameters (``top_logprobs=1``: llama.cpp's server returns
-        token log-probabilities in chat completions only when top_logprobs is set)."""
+        token log-probabilities in chat completions only when top_logprobs is set). Without
+        ``sample_logprobs`` the agent score's tie-break is uniform instead of by log-prob."""
         return SamplingParams(
             temperature=agent.temperature,
             top_p=self.top_p,
             max_tokens=self.max_tokens,
-            top_logprobs=1,
+            logprobs=self.sample_logprobs,
+            top_logprobs=1 if self.sample_logprobs else 0,
         )
 
     def judge_sampling(self) -> SamplingParams:
@@ -136,7 +140,15 @@ def sample_key_fields(
 
 
 _OPERATIONAL = frozenset(
-    {"base_url", "api_key_env", "concurrency", "timeout_s", "max_retries", "backoff_base"}
+    {
+        "base_url",
+        "judge_base_url",
+        "api_key_env",
+        "concurrency",
+        "timeout_s",
+        "max_retries",
+        "backoff_base",
+    }
 )
 
 
@@ -244,6 +256,19 @@ async def run(
             max_retries=cfg.max_retries,
             backoff_base=cfg.backoff_base,
         )
+        judge_client = (
+            ChatClient(
+                cfg.judge_base_url,
+                cfg.judge_model or cfg.model,
+                api_key_env=cfg.api_key_env,
+                concurrency=cfg.concurrency,
+                timeout_s=cfg.timeout_s,
+                max_retries=cfg.max_retries,
+                backoff_base=cfg.backoff_base,
+            )
+            if cfg.judge_base_url
+            else client
+        )
         n = len(cfg.agents) * cfg.per_agent
         # questions in flight: enough to keep `concurrency` requests busy, and no more, so
         # that an interrupted run leaves complete questions (samples and judge calls)
@@ -279,6 +304,7 @@ async def run(
                     "finish_reason": c.finish_reason,
                     "latency_s": round(c.latency_s, 4),
                     "attempts": c.attempts,
+                    "finished_at": round(time.time(), 3),
                     "error": None,
                 }
                 samples.append(rec)
@@ -312,7 +338,7 @@ async def run(
                 base |= {"agent": srec["agent"], "index": srec["index"]}
                 base["sample_key"] = srec["key"]
                 try:
-                    c = await _complete(client, jmodel, messages, params, 0)
+                    c = await _complete(judge_client, jmodel, messages, params, 0)
                 except CompletionError as err:
                     rec = base | {"error": {"kind": err.kind, "message": err.message}}
                     judges.append(rec)
@@ -329,6 +355,7 @@ async def run(
                         "prompt_tokens": c.prompt_tokens,
                         "completion_tokens": c.completion_tokens,
                         "latency_s": round(c.latency_s, 4),
+                        "finished_at": round(time.time(), 3),
                         "error": None,
                     }
                 )
@@ -455,7 +482,13 @@ async def run(
                         g["text"] if g is not None else t for g, t in zip(got, texts, strict=True)
                     ]
 
-            await asyncio.gather(*(do_question(q) for q in questions))
+            if judge_client is not client:
+                await judge_client.__aenter__()
+            try:
+                await asyncio.gather(*(do_question(q) for q in questions))
+            finally:
+                if judge_client is not client:
+                    await judge_client.__aexit__(None, None, None)
         bar.close()
     finally:
         samples.close()

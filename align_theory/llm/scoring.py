@@ -182,7 +182,20 @@ def grade_run(run_dir: Path, checker: AnswerChecker | None = None) -> GradedRun:
     agents = [a["name"] for a in cfg["agents"]]
     k = int(cfg["per_agent"])
     by_slot: dict[tuple[str, str, int], dict[str, Any]] = {}
+    logprobs = bool(cfg.get("sample_logprobs", True))
+    want = {
+        a["name"]: {
+            "temperature": a["temperature"],
+            "top_p": cfg["top_p"],
+            "max_tokens": cfg["max_tokens"],
+            "logprobs": logprobs,
+            "top_logprobs": 1 if logprobs else 0,
+        }
+        for a in cfg["agents"]
+    }
     for r in samples:
+        if r.get("key_fields", {}).get("params") != want.get(r["agent"]):
+            continue  # a sample drawn under other parameters (an earlier config)
         slot = (r["qid"], r["agent"], int(r["index"]))
         if slot not in by_slot or (by_slot[slot].get("error") and not r.get("error")):
             by_slot[slot] = r

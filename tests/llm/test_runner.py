@@ -130,3 +130,13 @@ def test_sigkill_mid_run_then_resume_loses_and_duplicates_nothing(fake_server, t
     assert len(slots) == 36
     jcounts = collections.Counter(r["key"] for r in read_records(out / "judge.jsonl"))
     assert len(jcounts) == 36 and max(jcounts.values()) == 1
+
+
+def test_judge_on_its_own_server_and_samples_without_logprobs(fake_server, tmp_path):
+    gen, judge = fake_server(), fake_server()
+    cfg = _cfg(gen.base_url, sample_logprobs=False, judge_base_url=judge.base_url)
+    run_sync(cfg, QS[:2], tmp_path, progress=False)
+    assert len(gen.requests) == 8 and all(b["max_tokens"] != 1 for b in gen.requests)
+    assert "logprobs" not in gen.requests[0]
+    assert len(judge.requests) == 8 and all(b["max_tokens"] == 1 for b in judge.requests)
+    assert all(b["top_logprobs"] == 10 for b in judge.requests)
