@@ -26,7 +26,7 @@ from align_theory.llm.estimators import (
 from align_theory.llm.estimators import (
     bootstrap as bootstrap_ci,
 )
-from align_theory.llm.scoring import GradedRun, QuestionTable, grade_run
+from align_theory.llm.scoring import GradedRun, QuestionTable, grade_run, load_run
 from align_theory.llm.store import write_json_atomic
 
 __all__ = ["PROTOCOL_ORDER", "replay", "report"]
@@ -63,6 +63,19 @@ def _cross_fit(tables: list[QuestionTable]) -> tuple[list[BayesWeights], list[di
     fitted = [fit_bayes(folds[1 - f]) if folds[1 - f] else fit_bayes(folds[f]) for f in (0, 1)]
     per_q = [fitted[_fold(t.qid)] for t in tables]
     return per_q, [vars(w) for w in fitted]
+
+
+def _record_span(run_dir: Path) -> dict[str, float]:
+    """Wall time and completion tokens/s from the records' own timestamps (robust to
+    interrupted invocations): span = last finish − first start over samples and judge calls."""
+    _, _, samples, judges = load_run(run_dir)
+    recs = [r for r in samples + judges if not r.get("error") and "finished_at" in r]
+    if not recs:
+        return {}
+    start = min(r["finished_at"] - r.get("latency_s", 0.0) for r in recs)
+    span = max(r["finished_at"] for r in recs) - start
+    toks = sum(int(r.get("completion_tokens", 0)) for r in samples if "finished_at" in r)
+    return {"records_wall_s": span, "sample_tokens_per_s": toks / span if span > 0 else 0.0}
 
 
 def _throughput(graded: GradedRun) -> dict[str, float]:
@@ -148,7 +161,7 @@ def replay(
         "sample_accuracy": float(np.mean([t.correct.mean() for t in tables])),
         "judge_auc": _auc(tables),
         "bayes_weights_by_fold": fitted,
-        "throughput": _throughput(graded),
+        "throughput": _throughput(graded) | _record_span(run_dir),
         "model_file_sha256": graded.manifest.get("model_file_sha256"),
         "config_hash": graded.manifest.get("config_hash"),
         "grid": grid,
@@ -194,6 +207,11 @@ def render_markdown(res: dict[str, Any]) -> str:
         f"Throughput: {res['throughput']['tokens_per_s']:.1f} completion tokens/s over "
         f"{res['throughput']['wall_s']:.0f} s of wall time (all invocations, judge calls "
         "included).",
+        "",
+        f"From the records' timestamps: {res['throughput'].get('records_wall_s', 0.0):.0f} s "
+        "from the first request to the last answer, "
+        f"{res['throughput'].get('sample_tokens_per_s', 0.0):.1f} agent-sample completion "
+        "tokens/s.",
         "",
         f"### Accuracy at budget n = M·k (all {m_all} agents, k samples each; 95% bootstrap CI)",
         "",

@@ -232,6 +232,17 @@ async def run(
     _write_manifest(out, cfg, questions, source)
     summary = RunSummary(questions=len(questions))
     t0 = time.monotonic()
+    try:
+        await _run(cfg, questions, out, summary, progress)
+    finally:  # interrupted invocations are logged too
+        summary.wall_s = time.monotonic() - t0
+        _log_invocation(out, summary)
+    return summary
+
+
+async def _run(
+    cfg: RunConfig, questions: list[Question], out: Path, summary: RunSummary, progress: bool
+) -> None:
     samples = JsonlStore(out / "samples.jsonl").open()
     judges = JsonlStore(out / "judge.jsonl").open()
     extras = JsonlStore(out / "extras.jsonl").open()
@@ -494,9 +505,6 @@ async def run(
         samples.close()
         judges.close()
         extras.close()
-    summary.wall_s = time.monotonic() - t0
-    _log_invocation(out, summary)
-    return summary
 
 
 async def _complete(
