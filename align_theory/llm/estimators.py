@@ -17,12 +17,14 @@ Scores and rules (tie rules documented here, used everywhere):
 * agent score y of a candidate: the vote share of its answer among the candidates its
   agent holds (within-group; pooled for a single pipeline), plus 10⁻³·σ(mean token
   logprob) as a tie-break (shares differ by ≥ 1/K ≫ 10⁻³). The agent proposes its
-  argmax-y candidate and reports its vote share r.
+  argmax-y candidate (uniformly among ties, averaged exactly over the agents' tied
+  combinations) and reports its vote share r.
 * Align principal rules: ``judge`` argmax x̂ over proposals; ``bayes`` argmax of the
   fitted logistic score w_r·r + w_x·x̂ (:func:`fit_bayes`); ``vote`` the class with the
   largest sum of reports; ``exact`` any proposal correct (reference upper bound).
 * SingleAgent: argmax y over the sub-pool with pooled vote shares. RandomPick: mean
-  correctness. MajorityVote: plurality class. Shortlist: top-m by pooled y, then argmax x̂.
+  correctness. MajorityVote: plurality class. Shortlist: top-m by pooled y (a tie at the
+  cut keeps the lower pool index), then argmax x̂.
   PrincipalBestOfN: argmax x̂ over all n (n judge calls). Oracle: any correct (pass@n).
 * Every argmax tie (equal keys) is broken uniformly at random: the estimator takes the
   mean correctness over the tied set, its exact expectation.
@@ -139,33 +141,68 @@ def _y(cls: np.ndarray, logprob: np.ndarray) -> np.ndarray:
     return _shares(cls) + 1e-3 * _sigmoid(logprob)
 
 
+TIE_CAP = 256
+"""Most combinations of agents' tied proposals enumerated per pool; above it, that many are
+drawn uniformly (an unbiased Monte Carlo estimate of the same tie-break expectation)."""
+
+
+def _align_once(
+    proposals: Sequence[tuple[float, float, float, int]], bayes: BayesWeights
+) -> np.ndarray:
+    c = np.fromiter((p[0] for p in proposals), dtype=float)
+    x = np.fromiter((p[1] for p in proposals), dtype=float)
+    r = np.fromiter((p[2] for p in proposals), dtype=float)
+    cls = np.fromiter((p[3] for p in proposals), dtype=int)
+    return np.array(
+        [
+            _argmax_mean(x + 1e-6 * r, c),
+            _argmax_mean(bayes.score(r, x), c),
+            _plurality(cls, c, r),
+            float(c.max()),
+        ]
+    )
+
+
 def _align(
     t: QuestionTable, groups: Sequence[tuple[int, Sequence[int]]], bayes: BayesWeights
 ) -> dict[str, float]:
-    corr, xh, rep, pcls = [], [], [], []
+    """Align's expected correctness on one pool, every rule.
+
+    Each agent proposes an argmax-y candidate, uniformly among tied ones (y ties need equal
+    vote shares *and* equal mean log-probabilities, so they arise mainly in runs without
+    log-probabilities). The outcome is averaged over every combination of the agents'
+    tied proposals (exact expectation; ≤ :data:`TIE_CAP` combinations, else a uniform
+    sample of that many).
+    """
+    options: list[list[tuple[float, float, float, int]]] = []
     for a, idx in groups:
         ix = np.asarray(idx)
         cls = t.cls[a, ix]
         y = _y(cls, t.logprob[a, ix])
-        best = y.max()
-        tied = np.flatnonzero(y >= best - 1e-12)
-        # a tied proposal is uniform among tied candidates: carry their mean (exact in
-        # expectation only when the principal's outcome is linear in it; ties of y are
-        # rare because of the log-prob tie-break, so take the first).
-        j = ix[tied[0]]
-        corr.append(float(t.correct[a, j]))
-        xh.append(float(t.xhat[a, j]))
-        rep.append(float(np.mean(cls == t.cls[a, j])))
-        pcls.append(int(t.cls[a, j]))
-    c = np.asarray(corr)
-    x = np.asarray(xh)
-    r = np.asarray(rep)
-    return {
-        "Align-judge": _argmax_mean(x + 1e-6 * r, c),
-        "Align-bayes": _argmax_mean(bayes.score(r, x), c),
-        "Align-vote": _plurality(np.asarray(pcls), c, r),
-        "Align-exact": float(c.max()),
-    }
+        tied = ix[np.flatnonzero(y >= y.max() - 1e-12)]
+        options.append(
+            [
+                (
+                    float(t.correct[a, j]),
+                    float(t.xhat[a, j]),
+                    float(np.mean(cls == t.cls[a, j])),
+                    int(t.cls[a, j]),
+                )
+                for j in tied
+            ]
+        )
+    n_combos = math.prod(len(o) for o in options)
+    if n_combos <= TIE_CAP:
+        combos: Iterator[tuple[tuple[float, float, float, int], ...]] = itertools.product(*options)
+    else:
+        rng = np.random.default_rng(n_combos)
+        picks = [rng.integers(0, len(o), size=TIE_CAP) for o in options]
+        combos = (
+            tuple(o[int(p[s])] for o, p in zip(options, picks, strict=True)) for s in range(TIE_CAP)
+        )
+    vals = np.mean([_align_once(c, bayes) for c in combos], axis=0)
+    names = ("Align-judge", "Align-bayes", "Align-vote", "Align-exact")
+    return dict(zip(names, vals.tolist(), strict=True))
 
 
 def _baselines(

@@ -139,3 +139,17 @@ def test_costs():
     }
     assert protocol_costs([t], "PrincipalBestOfN", 4, 2)["judge_calls"] == 4
     assert protocol_costs([t], "MajorityVote", 4, 2)["judge_calls"] == 0
+
+
+def test_tied_proposals_are_averaged_not_first_taken():
+    # each agent holds one correct and one wrong answer, one vote each, equal log-probs:
+    # its proposal is a fair coin between them
+    one = table([[1, 2]], [[1, 0]], [[0.5, 0.5]], [[-1.0, -1.0]])
+    got = evaluate_grid(one, 1, 2, W)
+    assert got["Align-judge"] == pytest.approx(0.5)
+    assert got["Align-exact"] == pytest.approx(0.5)
+    two = table([[1, 2], [1, 3]], [[1, 0], [1, 0]], [[0.5, 0.5], [0.5, 0.5]], [[-1.0] * 2] * 2)
+    got = evaluate_grid(two, 2, 2, W)
+    assert got["Align-exact"] == pytest.approx(1 - 0.25)  # some proposal correct
+    # equal x̂ and reports: the judge's pick is a coin too, so Align-judge = RandomPick
+    assert got["Align-judge"] == pytest.approx(0.5)
