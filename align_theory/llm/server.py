@@ -1,6 +1,6 @@
 """Start and stop llama.cpp's OpenAI-compatible server (``llama-cpp-python[server]``).
 
-:class:`LocalServer` launches ``python -m llama_cpp.server`` on 127.0.0.1 with a free port,
+:class:`LocalServer` launches llama-cpp-python's server on 127.0.0.1 with a free port,
 waits until ``GET /v1/models`` answers 200 (or the process dies, or a deadline passes), and
 stops it with SIGTERM, then SIGKILL after a grace period. It is a context manager, so tests
 and ``align llm serve-local`` cannot leave a server running.
@@ -19,7 +19,9 @@ from types import TracebackType
 
 import httpx
 
-__all__ = ["LocalServer", "ServerStartError", "free_port"]
+__all__ = ["LOGPROB_MODES", "LocalServer", "ServerStartError", "free_port"]
+
+LOGPROB_MODES: tuple[str, ...] = ("generated", "none", "all")
 
 
 class ServerStartError(RuntimeError):
@@ -36,10 +38,22 @@ def free_port(host: str = "127.0.0.1") -> int:
 class LocalServer:
     """llama.cpp server for one GGUF model on 127.0.0.1.
 
-    ``logits_all`` must be on for chat completions to return token log-probabilities (the
-    judge's P("yes") needs them). It costs: llama-cpp-python then keeps logits for every
-    context position, and generation measured 3.8 instead of 17.7 tokens/s (2 threads,
-    this machine), so servers that only generate agent samples can run without it.
+    ``logprobs`` picks what the server can return:
+
+    * ``"generated"`` (default): log-probabilities of generated tokens, which is what the
+      judge's P("yes") needs, via :mod:`align_theory.llm.llama_server` (logits of generated
+      positions only, as vLLM and llama.cpp's C++ server compute them).
+    * ``"none"``: stock ``llama_cpp.server`` without log-probabilities (agent samples).
+    * ``"all"``: stock server with ``logits_all`` (prompt log-probabilities too). It costs:
+      llama-cpp-python then keeps logits for every context position, and generation
+      measured 3.8 instead of 17.7 tokens/s (2 threads, this machine).
+
+    With ``server_bin`` (a ``llama-server`` binary of llama.cpp, e.g. built by
+    ``scripts/build_llama_server.sh``) the C++ server runs instead, with ``parallel`` slots
+    of ``n_ctx`` tokens each in one unified KV cache and continuous batching: concurrent
+    requests are decoded together, which on a CPU multiplies throughput (docs/empirical.md).
+    It returns log-probabilities of generated tokens whenever asked (``logprobs`` is then
+    ignored).
     """
 
     def __init__(
@@ -52,8 +66,18 @@ class LocalServer:
         model_alias: str = "local",
         start_timeout_s: float = 180.0,
         log_path: Path | None = None,
-        logits_all: bool = True,
+        logprobs: str = "generated",
+        server_bin: Path | None = None,
+        parallel: int = 1,
     ) -> None:
+        if logprobs not in LOGPROB_MODES:
+            raise ValueError(f"logprobs must be one of {LOGPROB_MODES}, got {logprobs!r}")
+        if parallel < 1:
+            raise ValueError(f"parallel must be >= 1 (server slots), got {parallel}")
+        if parallel > 1 and server_bin is None:
+            raise ValueError("parallel > 1 needs server_bin (llama-cpp-python serves one slot)")
+        if server_bin is not None and not Path(server_bin).is_file():
+            raise ValueError(f"server_bin {server_bin} is not a file")
         self.model_path = Path(model_path)
         self.host = "127.0.0.1"
         self.port = port or free_port(self.host)
@@ -62,7 +86,9 @@ class LocalServer:
         self.model_alias = model_alias
         self.start_timeout_s = start_timeout_s
         self.log_path = log_path
-        self.logits_all = logits_all
+        self.logprobs = logprobs
+        self.server_bin = Path(server_bin) if server_bin is not None else None
+        self.parallel = parallel
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -72,10 +98,36 @@ class LocalServer:
 
     def command(self) -> list[str]:
         """The server's command line."""
+        if self.server_bin is not None:
+            threads = str(self.n_threads)
+            return [
+                str(self.server_bin),
+                "--model",
+                str(self.model_path),
+                "--alias",
+                self.model_alias,
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+                "--threads",
+                threads,
+                "--threads-batch",
+                threads,
+                "--ctx-size",
+                str(self.n_ctx * self.parallel),
+                "--parallel",
+                str(self.parallel),
+                "--kv-unified",
+                "--no-webui",
+            ]
+        module = (
+            "align_theory.llm.llama_server" if self.logprobs == "generated" else "llama_cpp.server"
+        )
         return [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            module,
             "--model",
             str(self.model_path),
             "--model_alias",
@@ -91,7 +143,7 @@ class LocalServer:
             "--n_ctx",
             str(self.n_ctx),
             "--logits_all",
-            "true" if self.logits_all else "false",
+            "true" if self.logprobs == "all" else "false",
             "--verbose",
             "false",
         ]

@@ -28,9 +28,9 @@ from align_theory.llm.store import read_records
 def test_two_gsm8k_questions_with_judge(tmp_path):
     questions = load_dataset("gsm8k", limit=2).questions
     model = assemble_model()
-    # the configuration of the stored run: samples from a server without logits_all
-    # (about 4x faster), the judge on one with it (it needs P(yes) from logprobs)
-    sampler = LocalServer(model, n_threads=2, logits_all=False, log_path=tmp_path / "s.log")
+    # the configuration of the stored run: samples from a stock server without
+    # log-probabilities, the judge on align_theory.llm.llama_server (P(yes) from logprobs)
+    sampler = LocalServer(model, n_threads=2, logprobs="none", log_path=tmp_path / "s.log")
     judge = LocalServer(model, n_threads=2, log_path=tmp_path / "j.log")
     with sampler as server, judge:
         cfg = RunConfig(
