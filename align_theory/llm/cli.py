@@ -66,13 +66,30 @@ def _cmd_run(args: argparse.Namespace) -> int:
             path = assemble_model()
             cfg.model_file_sha256 = MODEL_SHA256
             fast = args.no_sample_logprobs
-            for _ in range(args.servers):
+            if args.llama_server:
+                # one C++ server: continuous batching over --parallel slots serves the
+                # samples and the judge (it returns generated-token logprobs when asked)
                 srv = LocalServer(
-                    path, n_threads=args.threads, model_alias=args.model, logits_all=not fast
+                    path,
+                    n_threads=args.threads,
+                    model_alias=args.model,
+                    server_bin=Path(args.llama_server),
+                    parallel=args.parallel,
+                )
+                servers.append(srv.start())
+                cfg.concurrency = max(cfg.concurrency, args.parallel)
+                # the server's sampler defaults shape the samples: record them in the config
+                cfg.extra["server"] = LLAMA_SERVER_SAMPLER
+            for _ in range(0 if args.llama_server else args.servers):
+                srv = LocalServer(
+                    path,
+                    n_threads=args.threads,
+                    model_alias=args.model,
+                    logprobs="none" if fast else "generated",
                 )
                 servers.append(srv.start())
             cfg.base_url = ",".join(s.base_url for s in servers)
-            if fast and cfg.judge:
+            if fast and cfg.judge and not args.llama_server:
                 judge = LocalServer(
                     path, n_threads=args.threads * args.servers, model_alias=args.model
                 )
@@ -95,6 +112,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0 if summary.failed_samples == 0 and summary.failed_judge == 0 else 1
 
 
+LLAMA_SERVER_SAMPLER = (
+    "llama.cpp llama-server from llama-cpp-python 0.3.36's vendored sources; sampler "
+    "defaults top_k=40, min_p=0.05, repeat_penalty=1.0"
+)
+
+
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -105,7 +128,13 @@ def _cmd_serve_local(args: argparse.Namespace) -> int:
 
     path = assemble_model()
     server = LocalServer(
-        path, port=args.port, n_threads=args.threads, n_ctx=args.n_ctx, model_alias=args.model
+        path,
+        port=args.port,
+        n_threads=args.threads,
+        n_ctx=args.n_ctx,
+        model_alias=args.model,
+        server_bin=Path(args.llama_server) if args.llama_server else None,
+        parallel=args.parallel,
     )
     stop = threading.Event()
 
@@ -168,6 +197,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument(
         "--servers", type=int, default=1, help="--serve-local replicas (requests balanced)"
     )
+    _server_args(r)
     r.add_argument("--api-key-env", default="OPENAI_API_KEY")
     r.add_argument("--max-tokens", type=int, default=384)
     r.add_argument("--top-p", type=float, default=1.0)
@@ -208,7 +238,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--threads", type=int, default=2)
     s.add_argument("--n-ctx", type=int, default=2048)
     s.add_argument("--model", default="local")
+    _server_args(s)
     s.set_defaults(func=_cmd_serve_local)
+
+
+def _server_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--llama-server",
+        default=None,
+        metavar="PATH",
+        help="serve with llama.cpp's C++ llama-server binary (scripts/build_llama_server.sh) "
+        "instead of llama-cpp-python: continuous batching over --parallel slots",
+    )
+    p.add_argument(
+        "--parallel", type=int, default=1, help="slots of --llama-server (concurrent requests)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
