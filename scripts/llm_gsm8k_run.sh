@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 RUN=${RUN:-runs/gsm8k-qwen0.5b-m4k4}
 PY=.venv/bin/python
 BIN=${LLAMA_SERVER:-${XDG_CACHE_HOME:-$HOME/.cache}/align-theory/bin/llama-server}
-[ -x "$BIN" ] || scripts/build_llama_server.sh "$BIN"
+[ -x "$BIN" ] || PYTHON=$PY scripts/build_llama_server.sh "$BIN"
 $PY -m align_theory.llm llm run --dataset gsm8k --limit 50 --agents 4 --per-agent 4 \
     --serve-local --llama-server "$BIN" --parallel 16 --threads 2 --concurrency 32 \
     --max-tokens 320 --out "$RUN"

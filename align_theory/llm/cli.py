@@ -58,6 +58,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         debate_rounds=args.debate_rounds,
     )
     out = Path(args.out)
+    if args.parallel != 1 and not args.llama_server:
+        print("--parallel needs --llama-server (llama-cpp-python serves one slot)", file=sys.stderr)
+        return 2
+    if args.llama_server and args.servers != 1:
+        print(
+            "--servers is for llama-cpp-python; with --llama-server use --parallel", file=sys.stderr
+        )
+        return 2
     servers: list[LocalServer] = []
     # SIGTERM unwinds like Ctrl-C, so the finally below stops a server we started.
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -126,6 +134,9 @@ def _cmd_serve_local(args: argparse.Namespace) -> int:
     from align_theory.llm.local_model import assemble_model
     from align_theory.llm.server import LocalServer
 
+    if args.parallel != 1 and not args.llama_server:
+        print("--parallel needs --llama-server (llama-cpp-python serves one slot)", file=sys.stderr)
+        return 2
     path = assemble_model()
     server = LocalServer(
         path,

@@ -17,14 +17,14 @@ Scores and rules (tie rules documented here, used everywhere):
 * agent score y of a candidate: the vote share of its answer among the candidates its
   agent holds (within-group; pooled for a single pipeline), plus 10⁻³·σ(mean token
   logprob) as a tie-break (shares differ by ≥ 1/K ≫ 10⁻³). The agent proposes its
-  argmax-y candidate (uniformly among ties, averaged exactly over the agents' tied
+  argmax-y candidate (uniformly among ties: the estimator averages over the agents' tied
   combinations) and reports its vote share r.
 * Align principal rules: ``judge`` argmax x̂ over proposals; ``bayes`` argmax of the
   fitted logistic score w_r·r + w_x·x̂ (:func:`fit_bayes`); ``vote`` the class with the
   largest sum of reports; ``exact`` any proposal correct (reference upper bound).
 * SingleAgent: argmax y over the sub-pool with pooled vote shares. RandomPick: mean
   correctness. MajorityVote: plurality class. Shortlist: top-m by pooled y (a tie at the
-  cut keeps the lower pool index), then argmax x̂.
+  cut is a uniform choice among the tied), then argmax x̂.
   PrincipalBestOfN: argmax x̂ over all n (n judge calls). Oracle: any correct (pass@n).
 * Every argmax tie (equal keys) is broken uniformly at random: the estimator takes the
   mean correctness over the tied set, its exact expectation.
@@ -164,15 +164,18 @@ def _align_once(
 
 
 def _align(
-    t: QuestionTable, groups: Sequence[tuple[int, Sequence[int]]], bayes: BayesWeights
+    t: QuestionTable,
+    groups: Sequence[tuple[int, Sequence[int]]],
+    bayes: BayesWeights,
+    rng: np.random.Generator,
 ) -> dict[str, float]:
     """Align's expected correctness on one pool, every rule.
 
     Each agent proposes an argmax-y candidate, uniformly among tied ones (y ties need equal
     vote shares *and* equal mean log-probabilities, so they arise mainly in runs without
     log-probabilities). The outcome is averaged over every combination of the agents'
-    tied proposals (exact expectation; ≤ :data:`TIE_CAP` combinations, else a uniform
-    sample of that many).
+    tied proposals (the exact expectation when there are ≤ :data:`TIE_CAP` combinations,
+    else an unbiased estimate from that many uniform draws of ``rng``).
     """
     options: list[list[tuple[float, float, float, int]]] = []
     for a, idx in groups:
@@ -195,7 +198,6 @@ def _align(
     if n_combos <= TIE_CAP:
         combos: Iterator[tuple[tuple[float, float, float, int], ...]] = itertools.product(*options)
     else:
-        rng = np.random.default_rng(n_combos)
         picks = [rng.integers(0, len(o), size=TIE_CAP) for o in options]
         combos = (
             tuple(o[int(p[s])] for o, p in zip(options, picks, strict=True)) for s in range(TIE_CAP)
@@ -205,8 +207,26 @@ def _align(
     return dict(zip(names, vals.tolist(), strict=True))
 
 
+def _shortlist(
+    y: np.ndarray, x: np.ndarray, c: np.ndarray, m: int, rng: np.random.Generator
+) -> float:
+    """Shortlist's expected correctness: the principal judges the top ``m`` by y and
+    picks argmax x̂; a tie at the cut is a uniformly random choice among the tied
+    candidates (averaged over all choices when ≤ :data:`TIE_CAP`, else sampled)."""
+    m = min(m, len(y))
+    cut = np.sort(y)[::-1][m - 1]
+    sure = np.flatnonzero(y > cut + 1e-12)
+    tied = np.flatnonzero(np.abs(y - cut) <= 1e-12)
+    need = m - len(sure)
+    vals = []
+    for pick in _subsets(len(tied), need, TIE_CAP, rng):
+        chosen = np.concatenate([sure, tied[list(pick)]])
+        vals.append(_argmax_mean(x[chosen], c[chosen]))
+    return float(np.mean(vals))
+
+
 def _baselines(
-    t: QuestionTable, cells: Sequence[tuple[int, int]], shortlist: int
+    t: QuestionTable, cells: Sequence[tuple[int, int]], shortlist: int, rng: np.random.Generator
 ) -> dict[str, float]:
     a_idx = np.fromiter((a for a, _ in cells), dtype=int)
     i_idx = np.fromiter((i for _, i in cells), dtype=int)
@@ -214,12 +234,11 @@ def _baselines(
     c = t.correct[a_idx, i_idx].astype(float)
     x = t.xhat[a_idx, i_idx]
     y = _y(cls, t.logprob[a_idx, i_idx])
-    order = np.argsort(-y, kind="stable")[:shortlist]
     return {
         "RandomPick": float(c.mean()),
         "SingleAgent": _argmax_mean(y, c),
         "MajorityVote": _plurality(cls, c),
-        "Shortlist": _argmax_mean(x[order], c[order]),
+        "Shortlist": _shortlist(y, x, c, shortlist, rng),
         "PrincipalBestOfN": _argmax_mean(x, c),
         "Oracle": float(c.max()),
     }
@@ -264,9 +283,9 @@ def evaluate_grid(
     sums: dict[str, float] = {}
     count = 0
     for pool in _grid_pools(m_all, k_all, m, k, cap, rng):
-        res = _align(t, pool, bayes)
+        res = _align(t, pool, bayes, rng)
         cells = [(a, i) for a, idx in pool for i in idx]
-        res |= _baselines(t, cells, shortlist=m)
+        res |= _baselines(t, cells, shortlist=m, rng=rng)
         for key, v in res.items():
             sums[key] = sums.get(key, 0.0) + v
         count += 1
@@ -283,7 +302,7 @@ def evaluate_uniform(
     sums: dict[str, float] = {}
     count = 0
     for sub in _subsets(len(cells_all), n, cap, rng):
-        res = _baselines(t, [cells_all[j] for j in sub], shortlist=min(shortlist, n))
+        res = _baselines(t, [cells_all[j] for j in sub], shortlist=min(shortlist, n), rng=rng)
         for key, v in res.items():
             sums[key] = sums.get(key, 0.0) + v
         count += 1

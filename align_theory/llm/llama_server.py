@@ -39,6 +39,9 @@ class GeneratedLogitsLlama(llama_cpp.Llama):
     """``llama_cpp.Llama`` keeping the next-token logits of each decoded batch only."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("draft_model") is not None:
+            # speculative decoding samples at positions whose logits this class never asks for
+            raise ValueError("draft_model is not supported by GeneratedLogitsLlama")
         kwargs["logits_all"] = False
         super().__init__(*args, **kwargs)
         # Scores are indexed by context position, as with logits_all=True.

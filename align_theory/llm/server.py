@@ -50,7 +50,8 @@ class LocalServer:
 
     With ``server_bin`` (a ``llama-server`` binary of llama.cpp, e.g. built by
     ``scripts/build_llama_server.sh``) the C++ server runs instead, with ``parallel`` slots
-    of ``n_ctx`` tokens each in one unified KV cache and continuous batching: concurrent
+    sharing one unified KV cache of ``n_ctx · parallel`` tokens (a single request may use
+    all of it) and continuous batching: concurrent
     requests are decoded together, which on a CPU multiplies throughput (docs/empirical.md).
     It returns log-probabilities of generated tokens whenever asked (``logprobs`` is then
     ignored).

@@ -50,3 +50,14 @@ def test_run_then_report_and_replay(fake_server, tmp_path, capsys):
 def test_report_on_a_run_without_complete_questions_fails_cleanly(tmp_path, capsys):
     assert main(["llm", "report", str(tmp_path / "missing")]) == 1
     assert "cannot report" in capsys.readouterr().err
+
+
+def test_server_flags_that_do_not_combine_are_refused(tmp_path, capsys):
+    run = ["llm", "run", "--serve-local", "--out", str(tmp_path / "r")]
+    assert main([*run, "--parallel", "4"]) == 2
+    assert "--parallel needs --llama-server" in capsys.readouterr().err
+    binary = tmp_path / "llama-server"
+    binary.write_text("")
+    assert main([*run, "--llama-server", str(binary), "--servers", "2"]) == 2
+    assert "with --llama-server use --parallel" in capsys.readouterr().err
+    assert main(["llm", "serve-local", "--parallel", "2"]) == 2

@@ -153,3 +153,14 @@ def test_tied_proposals_are_averaged_not_first_taken():
     assert got["Align-exact"] == pytest.approx(1 - 0.25)  # some proposal correct
     # equal x̂ and reports: the judge's pick is a coin too, so Align-judge = RandomPick
     assert got["Align-judge"] == pytest.approx(0.5)
+
+
+def test_shortlist_tie_at_the_cut_is_a_uniform_choice():
+    # three distinct answers, one vote each, equal log-probs: the shortlist of one is a
+    # uniform pick, so Shortlist equals RandomPick (the old stable sort always took index 0)
+    t = table([[1, 2, 3]], [[1, 0, 0]], [[0.9, 0.1, 0.1]], [[-1.0, -1.0, -1.0]])
+    got = evaluate_uniform(t, 3, shortlist=1)
+    assert got["Shortlist"] == pytest.approx(1 / 3)
+    assert got["PrincipalBestOfN"] == 1.0  # the judge alone finds it
+    got2 = evaluate_uniform(t, 3, shortlist=2)  # two of three shortlisted: P(correct in) = 2/3
+    assert got2["Shortlist"] == pytest.approx(2 / 3)
