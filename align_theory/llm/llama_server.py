@@ -38,6 +38,8 @@ __all__ = ["GeneratedLogitsLlama", "main"]
 class GeneratedLogitsLlama(llama_cpp.Llama):
     """``llama_cpp.Llama`` keeping the next-token logits of each decoded batch only."""
 
+    n_tokens: int
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("draft_model") is not None:
             # speculative decoding samples at positions whose logits this class never asks for
@@ -81,7 +83,7 @@ def main() -> None:
     """Start llama-cpp-python's server with :class:`GeneratedLogitsLlama` as its model class."""
     from llama_cpp.server.__main__ import main as server_main
 
-    llama_cpp.Llama = GeneratedLogitsLlama  # type: ignore[misc]
+    setattr(llama_cpp, "Llama", GeneratedLogitsLlama)  # noqa: B010 (typed or untyped llama_cpp)
     server_main()
 
 
