@@ -204,9 +204,13 @@ def render_markdown(res: dict[str, Any]) -> str:
         + (f"{res['judge_auc']:.3f}" if res["judge_auc"] is not None else "n/a")
         + f", missing judge verdicts {res['missing_judge']}.",
         "",
-        f"Throughput: {res['throughput']['tokens_per_s']:.1f} completion tokens/s over "
-        f"{res['throughput']['wall_s']:.0f} s of wall time (all invocations, judge calls "
-        "included).",
+        (
+            f"Throughput: {res['throughput']['tokens_per_s']:.1f} completion tokens/s over "
+            f"{res['throughput']['wall_s']:.0f} s of wall time (all logged invocations, judge "
+            "calls included)."
+            if res["throughput"]["wall_s"] > 0
+            else "Throughput: no invocation logged its wall time (killed runs log none)."
+        ),
         "",
         f"From the records' timestamps: {res['throughput'].get('records_wall_s', 0.0):.0f} s "
         "from the first request to the last answer, "

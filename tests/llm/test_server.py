@@ -25,7 +25,7 @@ def test_bad_model_fails_fast(tmp_path):
     assert time.monotonic() - t0 < 60
 
 
-def test_llama_server_command_has_slots_and_unified_cache(tmp_path):
+def test_llama_server_command_has_slots_with_their_own_kv_streams(tmp_path):
     binary = tmp_path / "llama-server"
     binary.write_text("#!/bin/sh\n")
     srv = LocalServer(tmp_path / "m.gguf", server_bin=binary, parallel=8, n_ctx=1024, port=5)
@@ -33,7 +33,7 @@ def test_llama_server_command_has_slots_and_unified_cache(tmp_path):
     assert cmd[0] == str(binary)
     assert cmd[cmd.index("--parallel") + 1] == "8"
     assert cmd[cmd.index("--ctx-size") + 1] == str(8 * 1024)  # n_ctx per slot
-    assert "--kv-unified" in cmd and cmd[cmd.index("--port") + 1] == "5"
+    assert "--no-kv-unified" in cmd and cmd[cmd.index("--port") + 1] == "5"
 
 
 def test_python_server_modules_by_logprob_mode(tmp_path):
