@@ -15,3 +15,4 @@ $PY -m align_theory.llm llm run --dataset gsm8k --limit 50 --agents 4 --per-agen
     --serve-local --llama-server "$BIN" --parallel 16 --threads 2 --concurrency 32 \
     --max-tokens 320 --out "$RUN"
 $PY -m align_theory.llm llm report "$RUN"
+$PY scripts/empirical_doc.py "$RUN"

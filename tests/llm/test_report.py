@@ -77,3 +77,22 @@ def test_usc_and_debate_behind_the_same_store(fake_server, tmp_path):
     for e in (res["usc"]["1"]["estimate"], res["debate"]["2"]["estimate"]):
         assert 0.0 <= e["lo"] <= e["mean"] <= e["hi"] <= 1.0
     assert "USC" in report(tmp_path, bootstrap=100)
+
+
+def test_empirical_page_carries_the_stored_runs_report_verbatim():
+    # docs/empirical.md's tables are runs/<run>/report.md spliced by scripts/empirical_doc.py
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location(
+        "empirical_doc", root / "scripts/empirical_doc.py"
+    )
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    doc = (root / "docs/empirical.md").read_text()
+    report_md = (root / "runs/gsm8k-qwen0.5b-m4k4/report.md").read_text()
+    assert mod.splice(doc, report_md) == doc, "run: python scripts/empirical_doc.py"
+    results = json.loads((root / "runs/gsm8k-qwen0.5b-m4k4/results.json").read_text())
+    assert f"{results['questions']} questions" in doc
