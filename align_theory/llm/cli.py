@@ -58,13 +58,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         debate_rounds=args.debate_rounds,
     )
     out = Path(args.out)
-    if args.parallel != 1 and not args.llama_server:
-        print("--parallel needs --llama-server (llama-cpp-python serves one slot)", file=sys.stderr)
-        return 2
-    if args.llama_server and args.servers != 1:
-        print(
-            "--servers is for llama-cpp-python; with --llama-server use --parallel", file=sys.stderr
-        )
+    if err := _server_flag_error(args):
+        print(err, file=sys.stderr)
         return 2
     servers: list[LocalServer] = []
     # SIGTERM unwinds like Ctrl-C, so the finally below stops a server we started.
@@ -126,6 +121,15 @@ LLAMA_SERVER_SAMPLER = (
 )
 
 
+def _server_flag_error(args: argparse.Namespace) -> str | None:
+    """Why the server flags of ``run`` / ``serve-local`` do not combine, or None."""
+    if args.parallel != 1 and not args.llama_server:
+        return "--parallel needs --llama-server (llama-cpp-python serves one slot)"
+    if args.llama_server and getattr(args, "servers", 1) != 1:
+        return "--servers is for llama-cpp-python; with --llama-server use --parallel"
+    return None
+
+
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
@@ -134,8 +138,8 @@ def _cmd_serve_local(args: argparse.Namespace) -> int:
     from align_theory.llm.local_model import assemble_model
     from align_theory.llm.server import LocalServer
 
-    if args.parallel != 1 and not args.llama_server:
-        print("--parallel needs --llama-server (llama-cpp-python serves one slot)", file=sys.stderr)
+    if err := _server_flag_error(args):
+        print(err, file=sys.stderr)
         return 2
     path = assemble_model()
     server = LocalServer(
