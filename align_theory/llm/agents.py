@@ -7,7 +7,9 @@ answer the principal selects is correct. The user turn is the question followed 
 
 The judge (the principal) sees the question and one proposed solution and answers "yes" or
 "no"; x̂ = P(yes) is read from the first token's log-probabilities (see
-:func:`yes_probability`).
+:func:`yes_probability`). Optionally each agent also verifies its own candidates
+(:func:`verify_messages`): its confidence v = P(yes) can break vote-share ties or be the
+agent score itself (``agent_score`` in :mod:`.estimators`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ __all__ = [
     "judge_messages",
     "prompt_hash",
     "sample_seed",
+    "verify_messages",
     "yes_probability",
 ]
 
@@ -87,6 +90,28 @@ def judge_messages(question: str, solution: str) -> list[dict[str, str]]:
         "Is the final answer of the proposed solution correct? Answer yes or no."
     )
     return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}]
+
+
+VERIFY_PROMPT = (
+    "Check your solution above. Is its final answer correct? Reply with exactly one word: "
+    "yes or no."
+)
+
+
+def verify_messages(agent: AgentSpec, question: str, solution: str) -> list[dict[str, str]]:
+    """Chat messages for the agent's self-verification of one of its own candidates.
+
+    The agent's own conversation (its system prompt and question, its solution as the
+    assistant turn) continued by :data:`VERIFY_PROMPT`; the agent's confidence
+    v = P(yes) / (P(yes) + P(no)) is read from the reply's first-token log-probabilities
+    (:func:`yes_probability`). Keeping the sample's prefix lets a server's prompt cache
+    reuse the sample's KV state when it still holds it.
+    """
+    return [
+        *agent_messages(agent, question),
+        {"role": "assistant", "content": solution},
+        {"role": "user", "content": VERIFY_PROMPT},
+    ]
 
 
 def prompt_hash(messages: list[dict[str, str]]) -> str:

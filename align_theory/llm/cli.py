@@ -12,16 +12,18 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from align_theory.llm.runner import RunConfig
 
 __all__ = ["build_parser", "main", "register"]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from align_theory.llm.agents import default_agents
     from align_theory.llm.datasets import MalformedRow, load_dataset
     from align_theory.llm.local_model import MODEL_SHA256, assemble_model
-    from align_theory.llm.runner import RunConfig, run_sync
+    from align_theory.llm.runner import run_sync
     from align_theory.llm.server import LocalServer
 
     try:
@@ -37,26 +39,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not args.base_url and not args.serve_local:
         print("give --base-url URL or --serve-local", file=sys.stderr)
         return 2
-    cfg = RunConfig(
-        dataset=args.dataset,
-        agents=default_agents(args.agents),
-        per_agent=args.per_agent,
-        model=args.model,
-        base_url=args.base_url or "",
-        max_tokens=args.max_tokens,
-        top_p=args.top_p,
-        seed=args.seed,
-        judge=not args.no_judge,
-        judge_model=args.judge_model,
-        api_key_env=args.api_key_env,
-        concurrency=args.concurrency,
-        timeout_s=args.timeout or (3600.0 if args.serve_local else 180.0),
-        max_retries=args.max_retries,
-        usc_reps=args.usc_reps,
-        sample_logprobs=not args.no_sample_logprobs,
-        judge_base_url=args.judge_base_url,
-        debate_rounds=args.debate_rounds,
-    )
+    try:
+        cfg = _run_config(args)
+    except ValueError as bad:
+        print(f"invalid option: {bad}", file=sys.stderr)
+        return 2
     out = Path(args.out)
     if err := _server_flag_error(args):
         print(err, file=sys.stderr)
@@ -121,12 +108,52 @@ LLAMA_SERVER_SAMPLER = (
 )
 
 
+def _run_config(args: argparse.Namespace) -> RunConfig:
+    """The :class:`RunConfig` of ``llm run``'s flags (raises ValueError on a bad value)."""
+    from align_theory.llm.agents import default_agents
+    from align_theory.llm.runner import RunConfig
+
+    return RunConfig(
+        dataset=args.dataset,
+        agents=default_agents(args.agents),
+        per_agent=args.per_agent,
+        model=args.model,
+        base_url=args.base_url or "",
+        max_tokens=args.max_tokens,
+        top_p=args.top_p,
+        seed=args.seed,
+        judge=not args.no_judge,
+        judge_model=args.judge_model,
+        api_key_env=args.api_key_env,
+        concurrency=args.concurrency,
+        timeout_s=(
+            args.timeout if args.timeout is not None else (3600.0 if args.serve_local else 180.0)
+        ),
+        max_retries=args.max_retries,
+        usc_reps=args.usc_reps,
+        sample_logprobs=not args.no_sample_logprobs,
+        judge_base_url=args.judge_base_url,
+        debate_rounds=args.debate_rounds,
+        self_verify=args.self_verify,
+    )
+
+
 def _server_flag_error(args: argparse.Namespace) -> str | None:
     """Why the server flags of ``run`` / ``serve-local`` do not combine, or None."""
     if args.parallel != 1 and not args.llama_server:
         return "--parallel needs --llama-server (llama-cpp-python serves one slot)"
     if args.llama_server and getattr(args, "servers", 1) != 1:
         return "--servers is for llama-cpp-python; with --llama-server use --parallel"
+    if (
+        getattr(args, "self_verify", False)
+        and getattr(args, "serve_local", False)
+        and args.no_sample_logprobs
+        and not args.llama_server
+    ):
+        return (
+            "--self-verify reads P(yes) from the agents' server, which --no-sample-logprobs "
+            "starts without log-probabilities; drop one, or add --llama-server"
+        )
     return None
 
 
@@ -228,6 +255,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.add_argument("--max-retries", type=int, default=5)
     r.add_argument("--usc-reps", type=int, default=0, help="USC calls per question and k")
     r.add_argument("--debate-rounds", type=int, default=0, help="multi-agent debate rounds")
+    r.add_argument(
+        "--self-verify",
+        action="store_true",
+        help="each agent also rates each of its candidates (P(yes), one 1-token call per "
+        "candidate): the agent score variants of the report",
+    )
     r.add_argument(
         "--no-sample-logprobs",
         action="store_true",

@@ -14,11 +14,19 @@ gives an unbiased Monte Carlo estimate of the same quantity. Sub-pools:
 
 Scores and rules (tie rules documented here, used everywhere):
 
-* agent score y of a candidate: the vote share of its answer among the candidates its
-  agent holds (within-group; pooled for a single pipeline), plus 10⁻³·σ(mean token
-  logprob) as a tie-break (shares differ by ≥ 1/K ≫ 10⁻³). The agent proposes its
-  argmax-y candidate (uniformly among ties: the estimator averages over the agents' tied
-  combinations) and reports its vote share r.
+* agent score y of a candidate (``agent_score``, :func:`agent_scores`), from its vote
+  share s (the share of its answer among the candidates its agent holds; within-group,
+  pooled for a single pipeline), its mean token log-probability ℓ and, when the run has
+  self-verification calls, the agent's confidence v = P(yes) in it:
+
+  - ``"vote"`` (default): y = s + 10⁻³·σ(ℓ), report r = s (log-prob breaks share ties;
+    shares differ by ≥ 1/K ≫ 10⁻³);
+  - ``"vote+verify"``: y = s + 10⁻³·v, r = s (self-verification breaks share ties);
+  - ``"verify"``: y = v + 10⁻⁶·s, r = v (the agent's own verdict is its score).
+
+  A candidate without v (call failed, or no yes/no in the reply) has v = 1/2. The agent
+  proposes its argmax-y candidate (uniformly among ties: the estimator averages over the
+  agents' tied combinations) and reports r.
 * Align principal rules: ``judge`` argmax x̂ over proposals; ``bayes`` argmax of the
   fitted logistic score w_r·r + w_x·x̂ (:func:`fit_bayes`); ``vote`` the class with the
   largest sum of reports; ``exact`` any proposal correct (reference upper bound).
@@ -46,10 +54,12 @@ import numpy as np
 from align_theory.llm.scoring import QuestionTable
 
 __all__ = [
+    "AGENT_SCORES",
     "ALIGN_RULES",
     "BASELINES",
     "BayesWeights",
     "Estimate",
+    "agent_scores",
     "bootstrap",
     "evaluate_grid",
     "evaluate_uniform",
@@ -59,6 +69,7 @@ __all__ = [
 ]
 
 ALIGN_RULES: tuple[str, ...] = ("judge", "bayes", "vote", "exact")
+AGENT_SCORES: tuple[str, ...] = ("vote", "vote+verify", "verify")
 BASELINES: tuple[str, ...] = (
     "RandomPick",
     "SingleAgent",
@@ -82,19 +93,23 @@ class BayesWeights:
         return self.w_r * r + self.w_x * x
 
 
-def fit_bayes(tables: Sequence[QuestionTable], ridge: float = 1e-2) -> BayesWeights:
+def fit_bayes(
+    tables: Sequence[QuestionTable], ridge: float = 1e-2, *, agent_score: str = "vote"
+) -> BayesWeights:
     """Fit σ(b + w_r·r + w_x·x̂) to correctness by ridge-penalized Newton iterations.
 
-    Features per candidate: r = its answer's vote share within its agent's K samples,
-    x̂ = judge P(yes). Fitted on a calibration split of questions, applied to the others.
+    Features per candidate: r = the report its agent would make for it under
+    ``agent_score`` (its answer's vote share within the agent's K samples, or its
+    self-verification v), x̂ = judge P(yes). Fitted on a calibration split of questions,
+    applied to the others.
     """
     feats, ys = [], []
     for t in tables:
-        m, k = t.shape
+        m, _ = t.shape
         for a in range(m):
-            for i in range(k):
-                share = float(np.mean(t.cls[a] == t.cls[a, i]))
-                feats.append((1.0, share, float(t.xhat[a, i])))
+            _, r = agent_scores(t.cls[a], t.logprob[a], t.verify[a], agent_score)
+            for i in range(len(r)):
+                feats.append((1.0, float(r[i]), float(t.xhat[a, i])))
                 ys.append(float(t.correct[a, i]))
     if not feats:
         return BayesWeights(0.0, 1.0, 1.0)
@@ -137,8 +152,25 @@ def _plurality(cls: np.ndarray, correct: np.ndarray, weights: np.ndarray | None 
     return _argmax_mean(tot, acc)
 
 
-def _y(cls: np.ndarray, logprob: np.ndarray) -> np.ndarray:
-    return _shares(cls) + 1e-3 * _sigmoid(logprob)
+def agent_scores(
+    cls: np.ndarray, logprob: np.ndarray, verify: np.ndarray, agent_score: str = "vote"
+) -> tuple[np.ndarray, np.ndarray]:
+    """(y, r) of the candidates one agent (or one pooled pipeline) holds.
+
+    ``cls``, ``logprob``, ``verify``: 1-D arrays over those candidates (answer class, mean
+    token log-prob ℓ, self-verification v, NaN when absent). With s = vote share of the
+    candidate's class among them: ``"vote"`` y = s + 10⁻³·σ(ℓ), r = s; ``"vote+verify"``
+    y = s + 10⁻³·v, r = s; ``"verify"`` y = v + 10⁻⁶·s, r = v; a missing v counts as 1/2.
+    """
+    share = _shares(cls)
+    if agent_score == "vote":
+        return share + 1e-3 * _sigmoid(logprob), share
+    v = np.where(np.isfinite(verify), verify, 0.5)
+    if agent_score == "vote+verify":
+        return share + 1e-3 * v, share
+    if agent_score == "verify":
+        return v + 1e-6 * share, v
+    raise ValueError(f"agent_score must be one of {AGENT_SCORES}, got {agent_score!r}")
 
 
 TIE_CAP = 256
@@ -168,6 +200,7 @@ def _align(
     groups: Sequence[tuple[int, Sequence[int]]],
     bayes: BayesWeights,
     rng: np.random.Generator,
+    agent_score: str = "vote",
 ) -> dict[str, float]:
     """Align's expected correctness on one pool, every rule.
 
@@ -180,16 +213,15 @@ def _align(
     options: list[list[tuple[float, float, float, int]]] = []
     for a, idx in groups:
         ix = np.asarray(idx)
-        cls = t.cls[a, ix]
-        y = _y(cls, t.logprob[a, ix])
-        tied = ix[np.flatnonzero(y >= y.max() - 1e-12)]
+        y, r = agent_scores(t.cls[a, ix], t.logprob[a, ix], t.verify[a, ix], agent_score)
+        tied = np.flatnonzero(y >= y.max() - 1e-12)
         options.append(
             [
                 (
-                    float(t.correct[a, j]),
-                    float(t.xhat[a, j]),
-                    float(np.mean(cls == t.cls[a, j])),
-                    int(t.cls[a, j]),
+                    float(t.correct[a, ix[j]]),
+                    float(t.xhat[a, ix[j]]),
+                    float(r[j]),
+                    int(t.cls[a, ix[j]]),
                 )
                 for j in tied
             ]
@@ -226,14 +258,18 @@ def _shortlist(
 
 
 def _baselines(
-    t: QuestionTable, cells: Sequence[tuple[int, int]], shortlist: int, rng: np.random.Generator
+    t: QuestionTable,
+    cells: Sequence[tuple[int, int]],
+    shortlist: int,
+    rng: np.random.Generator,
+    agent_score: str = "vote",
 ) -> dict[str, float]:
     a_idx = np.fromiter((a for a, _ in cells), dtype=int)
     i_idx = np.fromiter((i for _, i in cells), dtype=int)
     cls = t.cls[a_idx, i_idx]
     c = t.correct[a_idx, i_idx].astype(float)
     x = t.xhat[a_idx, i_idx]
-    y = _y(cls, t.logprob[a_idx, i_idx])
+    y, _ = agent_scores(cls, t.logprob[a_idx, i_idx], t.verify[a_idx, i_idx], agent_score)
     return {
         "RandomPick": float(c.mean()),
         "SingleAgent": _argmax_mean(y, c),
@@ -272,20 +308,29 @@ def _grid_pools(
 
 
 def evaluate_grid(
-    t: QuestionTable, m: int, k: int, bayes: BayesWeights, *, cap: int = 2048, seed: int = 0
+    t: QuestionTable,
+    m: int,
+    k: int,
+    bayes: BayesWeights,
+    *,
+    cap: int = 2048,
+    seed: int = 0,
+    agent_score: str = "vote",
 ) -> dict[str, float]:
     """Per-question accuracy of Align (every rule) and every baseline on grid(m, k) pools.
 
-    Shortlist sends the top m (the principal's budget equals Align's).
+    Shortlist sends the top m (the principal's budget equals Align's). ``agent_score``
+    picks the agents' y and r (:func:`agent_scores`).
     """
+    _check_agent_score(agent_score)
     m_all, k_all = t.shape
     rng = np.random.default_rng(seed)
     sums: dict[str, float] = {}
     count = 0
     for pool in _grid_pools(m_all, k_all, m, k, cap, rng):
-        res = _align(t, pool, bayes, rng)
+        res = _align(t, pool, bayes, rng, agent_score)
         cells = [(a, i) for a, idx in pool for i in idx]
-        res |= _baselines(t, cells, shortlist=m, rng=rng)
+        res |= _baselines(t, cells, shortlist=m, rng=rng, agent_score=agent_score)
         for key, v in res.items():
             sums[key] = sums.get(key, 0.0) + v
         count += 1
@@ -293,20 +338,38 @@ def evaluate_grid(
 
 
 def evaluate_uniform(
-    t: QuestionTable, n: int, shortlist: int, *, cap: int = 512, seed: int = 0
+    t: QuestionTable,
+    n: int,
+    shortlist: int,
+    *,
+    cap: int = 512,
+    seed: int = 0,
+    agent_score: str = "vote",
 ) -> dict[str, float]:
     """Per-question accuracy of every baseline on uniform n-subsets of the pooled N."""
+    _check_agent_score(agent_score)
     m_all, k_all = t.shape
     cells_all = [(a, i) for a in range(m_all) for i in range(k_all)]
     rng = np.random.default_rng(seed)
     sums: dict[str, float] = {}
     count = 0
     for sub in _subsets(len(cells_all), n, cap, rng):
-        res = _baselines(t, [cells_all[j] for j in sub], shortlist=min(shortlist, n), rng=rng)
+        res = _baselines(
+            t,
+            [cells_all[j] for j in sub],
+            shortlist=min(shortlist, n),
+            rng=rng,
+            agent_score=agent_score,
+        )
         for key, v in res.items():
             sums[key] = sums.get(key, 0.0) + v
         count += 1
     return {key: v / count for key, v in sums.items()}
+
+
+def _check_agent_score(agent_score: str) -> None:
+    if agent_score not in AGENT_SCORES:
+        raise ValueError(f"agent_score must be one of {AGENT_SCORES}, got {agent_score!r}")
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:

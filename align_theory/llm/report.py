@@ -5,6 +5,11 @@ over questions (weights fitted on one half of the questions score the other half
 question's own labels choose its weights), evaluates every protocol at every budget
 (:mod:`.estimators`) and writes ``results.json``. :func:`report` renders ``report.md``
 (protocol × budget with 95% bootstrap intervals and costs) and ``report.png``.
+
+When the run has self-verification calls (``--self-verify``), the protocols that use the
+agent score (Align's rules, SingleAgent, Shortlist) are also evaluated under the other agent
+scores of :data:`~align_theory.llm.estimators.AGENT_SCORES` on the same candidates, with
+paired differences against the default ``vote`` score.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from align_theory.llm.estimators import (
+    AGENT_SCORES,
     BayesWeights,
     evaluate_grid,
     evaluate_uniform,
@@ -58,9 +64,21 @@ def _fold(qid: str) -> int:
     return hashlib.sha256(qid.encode()).digest()[0] & 1
 
 
-def _cross_fit(tables: list[QuestionTable]) -> tuple[list[BayesWeights], list[dict[str, float]]]:
+SCORE_PROTOCOLS: tuple[str, ...] = (
+    "Align-judge",
+    "Align-bayes",
+    "Align-vote",
+    "SingleAgent",
+    "Shortlist",
+)
+"""The protocols whose outcome depends on the agent score y (the others do not)."""
+
+
+def _cross_fit(
+    tables: list[QuestionTable], agent_score: str = "vote"
+) -> tuple[list[BayesWeights], list[dict[str, float]]]:
     folds = [[t for t in tables if _fold(t.qid) == f] for f in (0, 1)]
-    fitted = [fit_bayes(folds[1 - f]) if folds[1 - f] else fit_bayes(folds[f]) for f in (0, 1)]
+    fitted = [fit_bayes(folds[1 - f] or folds[f], agent_score=agent_score) for f in (0, 1)]
     per_q = [fitted[_fold(t.qid)] for t in tables]
     return per_q, [vars(w) for w in fitted]
 
@@ -134,6 +152,7 @@ def replay(
         if have:
             u_est = bootstrap_ci({"USC": np.array(have)}, reps=reps, seed=seed)["USC"]
             usc[str(k)] = {"n": m_all * k, "questions": len(have), "estimate": vars(u_est)}
+    variants = _score_variants(tables, m_all, k_all, reps, seed) if graded.verified else {}
     debate: dict[str, Any] = {}
     rounds = sorted({r for t in tables for r in t.debate})
     for rnd in rounds:
@@ -158,6 +177,8 @@ def replay(
         "unparsed_rate": graded.unparsed / max(graded.candidates, 1),
         "verify_errors": graded.verify_errors,
         "missing_judge": graded.missing_judge,
+        "verified": graded.verified,
+        "agent_score_variants": variants,
         "sample_accuracy": float(np.mean([t.correct.mean() for t in tables])),
         "judge_auc": _auc(tables),
         "bayes_weights_by_fold": fitted,
@@ -175,6 +196,39 @@ def replay(
             f"unparsed {results['unparsed_rate']:.3f} -> {run_dir / 'results.json'}"
         )
     return results
+
+
+def _score_variants(
+    tables: list[QuestionTable], m_all: int, k_all: int, reps: int, seed: int
+) -> dict[str, Any]:
+    """:data:`SCORE_PROTOCOLS` at n = M·k under every agent score, paired with ``vote``.
+
+    ``{score: {k: {"estimates": {protocol or "protocol - protocol[vote]": estimate},
+    "bayes_weights_by_fold": …}}}``; bootstrap resamples shared with the main table (same
+    seed), so differences are paired over questions.
+    """
+    out: dict[str, Any] = {}
+    per_score: dict[str, dict[int, dict[str, np.ndarray]]] = {}
+    fits: dict[str, list[dict[str, float]]] = {}
+    for score in AGENT_SCORES:
+        weights, fits[score] = _cross_fit(tables, score)
+        per_score[score] = {}
+        for k in range(1, k_all + 1):
+            rows = [
+                evaluate_grid(t, m_all, k, w, seed=seed, agent_score=score)
+                for t, w in zip(tables, weights, strict=True)
+            ]
+            per_score[score][k] = {p: np.array([r[p] for r in rows]) for p in SCORE_PROTOCOLS}
+    for score in AGENT_SCORES:
+        out[score] = {"bayes_weights_by_fold": fits[score], "by_k": {}}
+        for k in range(1, k_all + 1):
+            vals = dict(per_score[score][k])
+            if score != "vote":
+                base = per_score["vote"][k]
+                vals |= {f"{p} - {p}[vote]": vals[p] - base[p] for p in SCORE_PROTOCOLS}
+            est = bootstrap_ci(vals, reps=reps, seed=seed)
+            out[score]["by_k"][str(k)] = {p: vars(e) for p, e in est.items()}
+    return out
 
 
 def _auc(tables: list[QuestionTable]) -> float | None:
@@ -261,12 +315,41 @@ def render_markdown(res: dict[str, Any]) -> str:
                 f"| Debate, {rnd} round(s) (plurality of agents) | {d['candidates']} "
                 f"| {d['questions']} | {_fmt(d['estimate'])} |"
             )
+    if res.get("agent_score_variants"):
+        lines += _variant_lines(res, ks)
     lines += ["", "### Baselines at every budget n ≤ N (uniform n-subsets of the pool)", ""]
     cols = ["RandomPick", "SingleAgent", "MajorityVote", "PrincipalBestOfN", "Oracle", "pass@k"]
     lines += ["| n | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for n, est in res["uniform"].items():
         lines.append(f"| {n} | " + " | ".join(_fmt(est[c]) for c in cols) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _variant_lines(res: dict[str, Any], ks: list[int]) -> list[str]:
+    m_all = res["M"]
+    var = res["agent_score_variants"]
+    lines = [
+        "",
+        "### Agent score: vote share vs self-verification (n = M·k; 95% bootstrap CI)",
+        "",
+        f"{res['verified']} of {res['candidates']} candidates carry the agent's own P(yes) "
+        "(the rest count as 1/2). `vote`: y = vote share, log-prob tie-break; `vote+verify`: "
+        "self-verification tie-break; `verify`: y = r = P(yes). Self-verification costs n "
+        "extra one-token calls per question at budget n.",
+        "",
+        "| protocol [agent score] | " + " | ".join(f"n = {m_all * k}" for k in ks) + " |",
+        "|---" * (len(ks) + 1) + "|",
+    ]
+    for p in SCORE_PROTOCOLS:
+        for score in AGENT_SCORES:
+            cells = [_fmt(var[score]["by_k"][str(k)][p]) for k in ks]
+            lines.append(f"| {p} [{score}] | " + " | ".join(cells) + " |")
+    for score in AGENT_SCORES[1:]:
+        for p in SCORE_PROTOCOLS:
+            key = f"{p} - {p}[vote]"
+            cells = [_fmt(var[score]["by_k"][str(k)][key]) for k in ks]
+            lines.append(f"| {p} [{score}] − [vote] | " + " | ".join(cells) + " |")
+    return lines
 
 
 def render_figure(res: dict[str, Any], path: Path) -> None:

@@ -9,11 +9,14 @@ remote server stays busy while each question's records land together.
 
 Optional extra baselines, behind the same store: universal self-consistency
 (``usc_reps`` USC calls per question and budget n = M·k, on random grid sub-pools) and
-multi-agent debate (``debate_rounds`` rounds started from each agent's sample 0).
+multi-agent debate (``debate_rounds`` rounds started from each agent's sample 0). With
+``self_verify`` each agent also verifies each of its successful candidates (one greedy
+one-token call per candidate, :func:`~align_theory.llm.agents.verify_messages`); its
+confidence v = P(yes) is an alternative agent score (:mod:`.estimators`).
 
 Run folder layout: ``manifest.json``, ``questions.jsonl`` (what was asked, with gold
-answers, so replay needs no dataset), ``samples.jsonl``, ``judge.jsonl``, and, when USC or
-debate is asked for, ``extras.jsonl``.
+answers, so replay needs no dataset), ``samples.jsonl``, ``judge.jsonl``, and, when USC,
+debate or self-verification is asked for, ``extras.jsonl``.
 """
 
 from __future__ import annotations
@@ -30,12 +33,14 @@ from typing import Any
 
 from tqdm import tqdm
 
+from align_theory._validate import in_range, positive_int
 from align_theory.llm.agents import (
     AgentSpec,
     agent_messages,
     judge_messages,
     prompt_hash,
     sample_seed,
+    verify_messages,
     yes_probability,
 )
 from align_theory.llm.answers import extract_answer, normalize_answer
@@ -67,6 +72,7 @@ class RunConfig:
     judge_base_url: str | None = None
     usc_reps: int = 0
     debate_rounds: int = 0
+    self_verify: bool = False
     api_key_env: str | None = "OPENAI_API_KEY"
     concurrency: int = 2
     timeout_s: float = 180.0
@@ -74,6 +80,23 @@ class RunConfig:
     backoff_base: float = 0.5
     model_file_sha256: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Refuse values outside their ranges, naming the parameter (before any request)."""
+        if not self.agents:
+            raise ValueError("agents must hold at least one agent, got none")
+        for a in self.agents:
+            in_range(f"temperature of agent {a.name}", a.temperature, 0.0, 2.0)
+        positive_int("per_agent", self.per_agent)
+        positive_int("max_tokens", self.max_tokens)
+        in_range("top_p", self.top_p, 0.0, 1.0, lo_open=True)
+        positive_int("judge_top_logprobs", self.judge_top_logprobs, 2, 20)
+        positive_int("usc_reps", self.usc_reps, 0)
+        positive_int("debate_rounds", self.debate_rounds, 0)
+        positive_int("concurrency", self.concurrency)
+        in_range("timeout_s", self.timeout_s, 0.0, lo_open=True)
+        positive_int("max_retries", self.max_retries, 0)
+        in_range("backoff_base", self.backoff_base, 0.0)
 
     def sampling(self, agent: AgentSpec) -> SamplingParams:
         """The agent's sampling parameters (``top_logprobs=1``: llama.cpp's server returns
@@ -88,7 +111,7 @@ class RunConfig:
         )
 
     def judge_sampling(self) -> SamplingParams:
-        """Judge: greedy, one token, top log-probabilities for P(yes)."""
+        """Judge and self-verification: greedy, one token, top log-probabilities for P(yes)."""
         return SamplingParams(
             temperature=0.0, top_p=1.0, max_tokens=1, top_logprobs=self.judge_top_logprobs
         )
@@ -255,6 +278,7 @@ async def _run(
         }
         n_total = len(cfg.agents) * cfg.per_agent * len(questions)
         per_q_extra = cfg.usc_reps * cfg.per_agent + cfg.debate_rounds * len(cfg.agents)
+        per_q_extra += len(cfg.agents) * cfg.per_agent if cfg.self_verify else 0
         todo = max(0, n_total - len(done_s)) + (max(0, n_total - len(done_j)) if cfg.judge else 0)
         todo += max(0, per_q_extra * len(questions) - len(done_x))
         bar = _Progress(todo, progress)
@@ -281,6 +305,7 @@ async def _run(
             else client
         )
         n = len(cfg.agents) * cfg.per_agent
+        by_name = {a.name: a for a in cfg.agents}
         # questions in flight: enough to keep `concurrency` requests busy, and no more, so
         # that an interrupted run leaves complete questions (samples and judge calls)
         window = asyncio.Semaphore(max(1, -(-cfg.concurrency // n)))
@@ -381,8 +406,11 @@ async def _run(
                     recs = await asyncio.gather(
                         *(do_sample(q, a, k) for a in cfg.agents for k in range(cfg.per_agent))
                     )
-                    if cfg.judge:
-                        await asyncio.gather(*(do_judge(q, r) for r in recs if r is not None))
+                    ok = [r for r in recs if r is not None]
+                    await asyncio.gather(
+                        *(do_judge(q, r) for r in ok if cfg.judge),
+                        *(do_verify(q, r) for r in ok if cfg.self_verify),
+                    )
                     grid = [
                         [recs[a * cfg.per_agent + k] for k in range(cfg.per_agent)]
                         for a in range(len(cfg.agents))
@@ -405,14 +433,16 @@ async def _run(
                 params: SamplingParams,
                 seed: int,
                 info: dict[str, Any],
+                via: ChatClient,
             ) -> dict[str, Any] | None:
+                """One USC / debate / verify call on ``via`` with the model in ``fields``."""
                 key = key_hash(fields)
                 if key in done_x:
                     return done_x[key]
                 base: dict[str, Any] = {"key": key, "key_fields": fields, "qid": q.qid}
                 base |= {"kind": fields["kind"]} | info
                 try:
-                    c = await client.complete(messages, params, seed)
+                    c = await _complete(via, fields["model"], messages, params, seed)
                 except CompletionError as err:
                     extras.append(base | {"error": {"kind": err.kind, "message": err.message}})
                     bar.update(0, None)
@@ -428,6 +458,9 @@ async def _run(
                     rec["chosen_key"] = (
                         None if rec["choice"] is None else fields["sample_keys"][rec["choice"]]
                     )
+                elif fields["kind"] == "verify":
+                    rec["v"] = yes_probability(c.first_top_logprobs)
+                    rec["top_logprobs"] = c.first_top_logprobs
                 else:
                     rec["answer"] = extract_answer(c.text)[0]
                 extras.append(rec)
@@ -461,7 +494,24 @@ async def _run(
                     "params": params.as_dict(),
                     "prompt": prompt_hash(messages),
                 }
-                await do_extra(q, fields, messages, params, 0, {"k": k, "rep": rep})
+                await do_extra(q, fields, messages, params, 0, {"k": k, "rep": rep}, judge_client)
+
+            async def do_verify(q: Question, srec: dict[str, Any]) -> None:
+                agent = by_name[srec["agent"]]
+                messages = verify_messages(agent, q.text, srec["text"])
+                params = cfg.judge_sampling()
+                fields = {
+                    "kind": "verify",
+                    "dataset": cfg.dataset,
+                    "qid": q.qid,
+                    "sample_key": srec["key"],
+                    "model": agent.model or cfg.model,
+                    "params": params.as_dict(),
+                    "seed": 0,
+                    "prompt": prompt_hash(messages),
+                }
+                info = {"agent": agent.name, "index": srec["index"], "sample_key": srec["key"]}
+                await do_extra(q, fields, messages, params, 0, info, client)
 
             async def do_debate(q: Question, first: list[dict[str, Any] | None]) -> None:
                 if any(r is None for r in first):
@@ -486,7 +536,7 @@ async def _run(
                             "prompt": prompt_hash(messages),
                         }
                         info = {"agent": agent.name, "round": rnd}
-                        calls.append(do_extra(q, fields, messages, params, seed, info))
+                        calls.append(do_extra(q, fields, messages, params, seed, info, client))
                     got = await asyncio.gather(*calls)
                     # a failed call keeps the agent's previous solution for the next round
                     texts = [

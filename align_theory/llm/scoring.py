@@ -2,7 +2,8 @@
 
 For each question the M×K grid of candidates carries: the extracted answer, its verdict
 against the gold answer (math-verify; only "equal" is correct), an answer class for voting,
-the mean token log-probability, the judge's x̂, and token counts.
+the mean token log-probability, the judge's x̂, the agent's self-verification confidence v
+(NaN when the run has none), and token counts.
 
 Answer classes: candidates with the same normalized answer share a class; distinct
 normalized answers that math-verify finds equal are merged (union-find), so ``0.5`` and
@@ -44,6 +45,16 @@ class QuestionTable:
     keys: list[list[str | None]] = field(default_factory=list)
     usc: dict[int, float] = field(default_factory=dict)
     debate: dict[int, float] = field(default_factory=dict)
+    # v = P(yes) of the agent's self-verification (NaN if absent) and that call's tokens;
+    # default: no self-verification (shaped like ``correct`` after init)
+    verify: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    verify_tokens: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    def __post_init__(self) -> None:
+        if self.verify.shape != self.correct.shape:
+            self.verify = np.full(self.correct.shape, np.nan)
+        if self.verify_tokens.shape != self.correct.shape:
+            self.verify_tokens = np.zeros(self.correct.shape)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -64,6 +75,7 @@ class GradedRun:
     unparsed: int = 0
     verify_errors: int = 0
     missing_judge: int = 0
+    verified: int = 0  # candidates with a self-verification confidence v
     incomplete_questions: list[str] = field(default_factory=list)
 
 
@@ -124,6 +136,24 @@ def _usc_and_debate(
         current.update(rounds.get(rnd, {}))
         answers = [current[n] for n in names]
         t.debate[rnd] = _plurality_accuracy(gold, answers, chk)
+
+
+def _self_verify(t: QuestionTable, extras: list[dict[str, Any]]) -> None:
+    """Fill ``t.verify[a, i]`` with the agent's v = P(yes) on its candidate (a, i).
+
+    Matched by sample key; a failed call or a reply whose first token has neither yes nor
+    no among its alternatives leaves NaN.
+    """
+    where = {key: (a, i) for a, row in enumerate(t.keys) for i, key in enumerate(row) if key}
+    for r in extras:
+        if r.get("kind") != "verify" or r.get("error"):
+            continue
+        cell = where.get(r.get("sample_key", ""))
+        if cell is None:
+            continue
+        if r.get("v") is not None:
+            t.verify[cell] = float(r["v"])
+        t.verify_tokens[cell] = int(r.get("prompt_tokens", 0)) + int(r.get("completion_tokens", 0))
 
 
 def _plurality_accuracy(gold: str, answers: list[str | None], chk: AnswerChecker) -> float:
@@ -215,6 +245,8 @@ def grade_run(run_dir: Path, checker: AnswerChecker | None = None) -> GradedRun:
                 continue
             table = _table(q, slots, xhat_by_sample, chk, out)
             _usc_and_debate(table, q.gold, extras_by_q.get(q.qid, []), chk)
+            _self_verify(table, extras_by_q.get(q.qid, []))
+            out.verified += int(np.isfinite(table.verify).sum())
             out.tables.append(table)
     finally:
         if own:

@@ -2,7 +2,8 @@
 
 Agent requests get a deterministic solution whose boxed answer is drawn from the request's
 seed (correct answer "42" with probability ``p_correct``), with token log-probabilities.
-Judge requests (``max_tokens == 1``) answer yes/no with top log-probabilities. Faults are
+Judge and self-verification requests (``max_tokens == 1``) answer yes/no with top
+log-probabilities, leaning yes when the solution shown holds the correct answer. Faults are
 consumed in order by the first requests: ``"429"`` (with Retry-After), ``"500"``,
 ``"timeout"`` (sleeps past the client's timeout), ``"truncated"`` (cut JSON body),
 ``"empty"`` (empty content). ``always_fail_seeds`` answer 500 forever. Every handler is
@@ -76,7 +77,11 @@ class FakeServer:
         seed = int(body.get("seed") or 0)
         rng = random.Random(seed)
         if body.get("max_tokens") == 1:
-            p_yes = 0.8 if self.answer in json.dumps(body["messages"][-1]) else 0.3
+            msgs = body["messages"]
+            # the judge's solution is in its last turn; a self-verification's in the
+            # assistant turn before the last
+            seen = msgs[-2] if len(msgs) > 2 and msgs[-2]["role"] == "assistant" else msgs[-1]
+            p_yes = 0.8 if self.answer in json.dumps(seen) else 0.3
             p_yes = min(0.95, max(0.05, p_yes + rng.uniform(-0.1, 0.1)))
             import math
 

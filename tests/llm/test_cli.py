@@ -60,4 +60,20 @@ def test_server_flags_that_do_not_combine_are_refused(tmp_path, capsys):
     binary.write_text("")
     assert main([*run, "--llama-server", str(binary), "--servers", "2"]) == 2
     assert "with --llama-server use --parallel" in capsys.readouterr().err
+    assert main([*run, "--self-verify", "--no-sample-logprobs"]) == 2
+    assert "--self-verify reads P(yes)" in capsys.readouterr().err
     assert main(["llm", "serve-local", "--parallel", "2"]) == 2
+
+
+def test_out_of_range_options_are_refused_by_name(tmp_path, capsys):
+    run = ["llm", "run", "--base-url", "http://127.0.0.1:9", "--out", str(tmp_path / "r")]
+    for flag, value, name in (
+        ("--per-agent", "0", "per_agent must be an integer >= 1"),
+        ("--top-p", "1.5", "top_p must lie in (0"),
+        ("--usc-reps", "-1", "usc_reps must be an integer >= 0"),
+        ("--concurrency", "0", "concurrency must be an integer >= 1"),
+        ("--timeout", "0", "timeout_s must lie in (0"),
+    ):
+        assert main([*run, flag, value]) == 2
+        assert name in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()  # refused before anything was written

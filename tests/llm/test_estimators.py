@@ -10,6 +10,7 @@ import pytest
 
 from align_theory.llm.estimators import (
     BayesWeights,
+    agent_scores,
     bootstrap,
     evaluate_grid,
     evaluate_uniform,
@@ -20,9 +21,10 @@ from align_theory.llm.estimators import (
 from align_theory.llm.scoring import QuestionTable
 
 
-def table(cls, correct, xhat=None, logprob=None) -> QuestionTable:
+def table(cls, correct, xhat=None, logprob=None, verify=None) -> QuestionTable:
     cls = np.asarray(cls)
     shape = cls.shape
+    extra = {} if verify is None else {"verify": np.asarray(verify, float)}
     return QuestionTable(
         qid="q",
         gold="1",
@@ -34,6 +36,7 @@ def table(cls, correct, xhat=None, logprob=None) -> QuestionTable:
         completion_tokens=np.full(shape, 80.0),
         judge_tokens=np.full(shape, 10.0),
         answers=[[None] * shape[1] for _ in range(shape[0])],
+        **extra,
     )
 
 
@@ -164,3 +167,39 @@ def test_shortlist_tie_at_the_cut_is_a_uniform_choice():
     assert got["PrincipalBestOfN"] == 1.0  # the judge alone finds it
     got2 = evaluate_uniform(t, 3, shortlist=2)  # two of three shortlisted: P(correct in) = 2/3
     assert got2["Shortlist"] == pytest.approx(2 / 3)
+
+
+def test_agent_scores_by_hand():
+    cls = np.array([7, 7, 3, 4])
+    lp = np.array([-1.0, -2.0, -0.1, -3.0])
+    v = np.array([0.2, 0.9, 0.7, np.nan])
+    y, r = agent_scores(cls, lp, v, "vote")
+    assert r.tolist() == [0.5, 0.5, 0.25, 0.25]
+    assert y[0] == pytest.approx(0.5 + 1e-3 / (1 + math.exp(1.0)))
+    y, r = agent_scores(cls, lp, v, "vote+verify")
+    assert r.tolist() == [0.5, 0.5, 0.25, 0.25]
+    assert y.tolist() == pytest.approx([0.5002, 0.5009, 0.2507, 0.2505])  # missing v: 1/2
+    y, r = agent_scores(cls, lp, v, "verify")
+    assert r.tolist() == [0.2, 0.9, 0.7, 0.5]
+    assert int(np.argmax(y)) == 1
+    with pytest.raises(ValueError, match="agent_score must be one of"):
+        agent_scores(cls, lp, v, "judge")
+    with pytest.raises(ValueError, match="agent_score"):
+        evaluate_grid(table([[0]], [[1]]), 1, 1, W, agent_score="oops")
+
+
+def test_self_verification_changes_proposals_as_defined():
+    # one agent, two answers one vote each: log-prob favours the wrong one (index 1),
+    # self-verification favours the correct one (index 0)
+    t = table([[1, 2]], [[1, 0]], [[0.5, 0.5]], [[-3.0, -0.1]], verify=[[0.8, 0.3]])
+    assert evaluate_grid(t, 1, 2, W)["Align-judge"] == 0.0
+    assert evaluate_grid(t, 1, 2, W, agent_score="vote+verify")["Align-judge"] == 1.0
+    assert evaluate_grid(t, 1, 2, W, agent_score="verify")["SingleAgent"] == 1.0
+    # the vote share still dominates under vote+verify: a 2-vote wrong answer beats it
+    t3 = table([[5, 5, 1]], [[0, 0, 1]], None, None, verify=[[0.1, 0.1, 0.99]])
+    assert evaluate_grid(t3, 1, 3, W, agent_score="vote+verify")["SingleAgent"] == 0.0
+    assert evaluate_grid(t3, 1, 3, W, agent_score="verify")["SingleAgent"] == 1.0
+    # Align-vote weights proposals by reports: under "verify" the report is P(yes)
+    t2 = table([[5, 5], [1, 2]], [[0, 0], [1, 0]], None, None, verify=[[0.1, 0.2], [0.9, 0.3]])
+    assert evaluate_grid(t2, 2, 2, W)["Align-vote"] == 0.0  # report 1.0 vs 0.5
+    assert evaluate_grid(t2, 2, 2, W, agent_score="verify")["Align-vote"] == 1.0  # .2 vs .9

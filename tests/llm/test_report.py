@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from align_theory.llm.agents import default_agents
+from align_theory.llm.agents import VERIFY_PROMPT, default_agents
 from align_theory.llm.datasets import Question
+from align_theory.llm.estimators import AGENT_SCORES
 from align_theory.llm.report import replay, report
 from align_theory.llm.runner import RunConfig, run_sync
+from align_theory.llm.store import read_records
 
 QS = [Question(str(i), f"q{i}", "42") for i in range(6)]
 
@@ -23,6 +25,7 @@ def test_replay_and_report(fake_server, tmp_path):
     res = replay(tmp_path, bootstrap=200)
     assert res["questions"] == 6 and res["candidates"] == 24
     assert res["unparsed"] == 0 and res["failed_samples"] == 0
+    assert res["verified"] == 0 and res["agent_score_variants"] == {}  # no --self-verify
     full = res["grid"]["2x2"]["estimates"]
     for name in (
         "Align-judge",
@@ -77,6 +80,51 @@ def test_usc_and_debate_behind_the_same_store(fake_server, tmp_path):
     for e in (res["usc"]["1"]["estimate"], res["debate"]["2"]["estimate"]):
         assert 0.0 <= e["lo"] <= e["mean"] <= e["hi"] <= 1.0
     assert "USC" in report(tmp_path, bootstrap=100)
+
+
+def test_self_verification_behind_the_same_store(fake_server, tmp_path):
+    # the fake server leans "yes" (P ≈ 0.8) on a solution holding 42, "no" (≈ 0.3) otherwise
+    srv = fake_server(p_correct=0.5)
+    cfg = RunConfig(
+        dataset="toy",
+        agents=default_agents(2),
+        per_agent=2,
+        model="fake",
+        base_url=srv.base_url,
+        self_verify=True,
+    )
+    run_sync(cfg, QS, tmp_path, progress=False)
+    assert len(srv.requests) == 6 * (4 + 4 + 4)  # samples, judge calls, self-verifications
+    run_sync(cfg, QS, tmp_path, progress=False)  # resume issues nothing
+    assert len(srv.requests) == 6 * 12
+    samples = {r["key"]: r for r in read_records(tmp_path / "samples.jsonl")}
+    ver = [r for r in read_records(tmp_path / "extras.jsonl") if r["kind"] == "verify"]
+    assert sorted(r["sample_key"] for r in ver) == sorted(samples)
+    bodies = [b for b in srv.requests if b["messages"][-1]["content"] == VERIFY_PROMPT]
+    assert len(bodies) == 24
+    texts = {r["text"] for r in samples.values()}
+    assert all(b["messages"][-2]["role"] == "assistant" for b in bodies)
+    assert {b["messages"][-2]["content"] for b in bodies} == texts
+    for r in ver:  # v is the agent's own P(yes) on its own sample
+        s = samples[r["sample_key"]]
+        assert r["agent"] == s["agent"] and r["index"] == s["index"]
+        assert (r["v"] > 0.5) == (s["answer"] == "42")
+    srv.stop()
+    res = replay(tmp_path, bootstrap=100)
+    assert res["verified"] == 24
+    var = res["agent_score_variants"]
+    assert set(var) == set(AGENT_SCORES)
+    for k in ("1", "2"):
+        # the default score's variant is the main table's number
+        main = res["grid"][f"2x{k}"]["estimates"]
+        assert var["vote"]["by_k"][k]["Align-judge"] == main["Align-judge"]
+        # a self-verification that separates right from wrong makes SingleAgent find any
+        # correct candidate of the pool: it equals the oracle
+        one = var["verify"]["by_k"][k]["SingleAgent"]["mean"]
+        assert abs(one - main["Oracle"]["mean"]) < 1e-12
+    text = report(tmp_path, bootstrap=100)
+    assert "Agent score: vote share vs self-verification" in text
+    assert "SingleAgent [verify] − [vote]" in text
 
 
 def test_empirical_page_carries_the_stored_runs_report_verbatim():
