@@ -7,7 +7,10 @@ the agents' prompt:
 * sample throughput: ``c`` concurrent requests of ``--max-tokens`` tokens (temperature 0.7,
   distinct seeds), completion tokens per wall-clock second, for each ``c`` in ``--conc``;
 * judge latency: ``--judge-calls`` sequential judge calls (one token, top-10 logprobs) on
-  solutions the model wrote, seconds per call.
+  solutions the model wrote, seconds per call, and the prompt-processing rate: llama-server's
+  own ``timings`` (tokens actually evaluated, prefix-cache hits excluded, per second of
+  prompt evaluation) where it reports them, else prompt tokens per second of call (a judge
+  call is almost all prompt).
 
 Configurations: llama-cpp-python's server (``python``: one request at a time; samples
 without logprobs, judge through :mod:`align_theory.llm.llama_server`) and, with
@@ -56,7 +59,8 @@ async def _samples(url: str, messages: list[dict[str, str]], conc: int, max_toke
         return sum(tokens) / (time.perf_counter() - t0)
 
 
-def _judge(url: str, question: str, solutions: list[str]) -> list[float]:
+def _judge(url: str, question: str, solutions: list[str]) -> list[tuple[float, int, float]]:
+    """(seconds, prompt tokens evaluated, seconds evaluating them) per judge call, in turn."""
     out = []
     for sol in solutions:
         body = {
@@ -68,8 +72,15 @@ def _judge(url: str, question: str, solutions: list[str]) -> list[float]:
             "top_logprobs": 10,
         }
         t0 = time.perf_counter()
-        httpx.post(f"{url}/chat/completions", json=body, timeout=3600).raise_for_status()
-        out.append(time.perf_counter() - t0)
+        resp = httpx.post(f"{url}/chat/completions", json=body, timeout=3600)
+        resp.raise_for_status()
+        dt = time.perf_counter() - t0
+        d = resp.json()
+        tm = d.get("timings") or {}
+        if "prompt_n" in tm and "prompt_ms" in tm:
+            out.append((dt, int(tm["prompt_n"]), float(tm["prompt_ms"]) / 1000))
+        else:
+            out.append((dt, int(d["usage"]["prompt_tokens"]), dt))
     return out
 
 
@@ -117,11 +128,14 @@ def main() -> None:
             sols = _solutions(srv.base_url, messages, args.judge_calls, 320)
         for judge_kw in judge_kws:
             with LocalServer(model, n_threads=args.threads, **judge_kw) as srv:
-                lat = _judge(srv.base_url, q.text, sols)
+                calls = _judge(srv.base_url, q.text, sols)
+            lat = [t for t, _, _ in calls]
+            rate = sum(n for _, n, _ in calls) / sum(e for _, _, e in calls)
             mode = judge_kw.get("logprobs", "") if name == "python" else ""
             print(
                 f"{name:6s} judge {mode:9s} median {statistics.median(lat):5.2f} s per call "
-                f"(min {min(lat):.2f}, max {max(lat):.2f}, {len(lat)} calls)"
+                f"(min {min(lat):.2f}, max {max(lat):.2f}, {len(lat)} calls; "
+                f"{rate:.0f} prompt tok/s)"
             )
     if "cpp" in best:
         print(f"ratio cpp/python best sample throughput: {best['cpp'] / best['python']:.2f}")

@@ -35,7 +35,7 @@ from align_theory.llm.estimators import (
 from align_theory.llm.scoring import GradedRun, QuestionTable, grade_run, load_run
 from align_theory.llm.store import write_json_atomic
 
-__all__ = ["PROTOCOL_ORDER", "replay", "report"]
+__all__ = ["PROTOCOL_ORDER", "auc", "replay", "report"]
 
 PROTOCOL_ORDER: tuple[str, ...] = (
     "Align-judge",
@@ -178,9 +178,12 @@ def replay(
         "verify_errors": graded.verify_errors,
         "missing_judge": graded.missing_judge,
         "verified": graded.verified,
+        "usc_context_exceeded": graded.usc_context_exceeded,
         "agent_score_variants": variants,
         "sample_accuracy": float(np.mean([t.correct.mean() for t in tables])),
-        "judge_auc": _auc(tables),
+        "judge_auc": _aucs(tables, "xhat")["pooled"],
+        "judge_auc_detail": _aucs(tables, "xhat"),
+        "verify_auc_detail": _aucs(tables, "verify") if graded.verified else None,
         "bayes_weights_by_fold": fitted,
         "throughput": _throughput(graded) | _record_span(run_dir),
         "model_file_sha256": graded.manifest.get("model_file_sha256"),
@@ -231,16 +234,51 @@ def _score_variants(
     return out
 
 
-def _auc(tables: list[QuestionTable]) -> float | None:
-    """Probability that the judge scores a random correct candidate above a wrong one."""
-    x = np.concatenate([t.xhat.ravel() for t in tables])
-    c = np.concatenate([t.correct.ravel() for t in tables])
-    pos, neg = x[c], x[~c]
+def auc(score: np.ndarray, correct: np.ndarray) -> float | None:
+    """P(score of a random correct candidate > that of a random wrong one), ties ½.
+
+    None when either class is empty.
+    """
+    pos, neg = score[correct], score[~correct]
     if len(pos) == 0 or len(neg) == 0:
         return None
     gt = (pos[:, None] > neg[None, :]).mean()
     eq = (pos[:, None] == neg[None, :]).mean()
     return float(gt + 0.5 * eq)
+
+
+def _aucs(tables: list[QuestionTable], attr: str) -> dict[str, float | int | None]:
+    """Pooled AUC of a candidate score (``xhat`` or ``verify``) over all candidates, and
+    the mean of the per-question AUCs over the questions with right and wrong candidates
+    (how well the score ranks candidates *of one question*, which is what selection needs).
+    """
+    score = [np.nan_to_num(getattr(t, attr), nan=0.5).ravel() for t in tables]
+    correct = [t.correct.ravel() for t in tables]
+    within = [auc(s, c) for s, c in zip(score, correct, strict=True)]
+    have = [w for w in within if w is not None]
+    pooled = auc(np.concatenate(score), np.concatenate(correct)) if tables else None
+    return {
+        "pooled": pooled,
+        "within_question": float(np.mean(have)) if have else None,
+        "questions_mixed": len(have),
+    }
+
+
+def _auc_lines(res: dict[str, Any]) -> list[str]:
+    out = []
+    for name, key in (
+        ("Judge x̂", "judge_auc_detail"),
+        ("Self-verification v", "verify_auc_detail"),
+    ):
+        d = res.get(key)
+        if d and d["pooled"] is not None:
+            within = "n/a" if d["within_question"] is None else f"{d['within_question']:.3f}"
+            out += [
+                f"{name}: AUC {d['pooled']:.3f} over all candidates, {within} on average within "
+                f"the {d['questions_mixed']} questions that have right and wrong candidates.",
+                "",
+            ]
+    return out
 
 
 def _fmt(e: dict[str, float]) -> str:
@@ -258,6 +296,7 @@ def render_markdown(res: dict[str, Any]) -> str:
         + (f"{res['judge_auc']:.3f}" if res["judge_auc"] is not None else "n/a")
         + f", missing judge verdicts {res['missing_judge']}.",
         "",
+        *_auc_lines(res),
         (
             f"Throughput: {res['throughput']['tokens_per_s']:.1f} completion tokens/s over "
             f"{res['throughput']['wall_s']:.0f} s of wall time (all logged invocations, judge "
@@ -315,6 +354,13 @@ def render_markdown(res: dict[str, Any]) -> str:
                 f"| Debate, {rnd} round(s) (plurality of agents) | {d['candidates']} "
                 f"| {d['questions']} | {_fmt(d['estimate'])} |"
             )
+        if res.get("usc_context_exceeded"):
+            lines += [
+                "",
+                f"{res['usc_context_exceeded']} USC call(s) were refused by the server because "
+                "the responses did not fit its context window; each counts as a uniform pick "
+                "among its responses (USC cannot run there).",
+            ]
     if res.get("agent_score_variants"):
         lines += _variant_lines(res, ks)
     lines += ["", "### Baselines at every budget n ≤ N (uniform n-subsets of the pool)", ""]

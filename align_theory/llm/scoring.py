@@ -76,6 +76,7 @@ class GradedRun:
     verify_errors: int = 0
     missing_judge: int = 0
     verified: int = 0  # candidates with a self-verification confidence v
+    usc_context_exceeded: int = 0  # USC calls whose prompt did not fit: a uniform pick
     incomplete_questions: list[str] = field(default_factory=list)
 
 
@@ -95,28 +96,45 @@ def load_run(
     return manifest, questions, _records(run_dir, "samples"), _records(run_dir, "judge")
 
 
+def _context_exceeded(rec: dict[str, Any]) -> bool:
+    """A request refused because its prompt does not fit the server's context window."""
+    err = rec.get("error") or {}
+    msg = str(err.get("message", "")).lower()
+    return str(err.get("kind", "")) == "http_400" and "context" in msg and "exceed" in msg
+
+
 def _usc_and_debate(
     t: QuestionTable, gold: str, extras: list[dict[str, Any]], chk: AnswerChecker
-) -> None:
+) -> int:
     """Fill ``t.usc[k]`` (mean over reps) and ``t.debate[round]`` (plurality accuracy).
 
     USC: the chosen candidate's correctness; an unparseable choice is a uniform pick (the
-    pool's mean correctness). Debate round 0 is every agent's sample 0; round r uses each
-    agent's round-r answer (its previous one when that call failed); plurality over agents
-    with ties uniformly at random.
+    pool's mean correctness), and so is a call the server refused because the n responses
+    do not fit its context window (USC cannot be run there; the count is returned and
+    reported). A call that failed otherwise is left out (a resume retries it). Debate round
+    0 is every agent's sample 0; round r uses each agent's round-r answer (its previous one
+    when that call failed); plurality over agents with ties uniformly at random.
     """
     m, k = t.shape
     correct = {
         t.keys[a][i]: bool(t.correct[a, i]) for a in range(m) for i in range(k) if t.keys[a][i]
     }
-    usc: dict[int, list[float]] = {}
+    by_key: dict[str, list[dict[str, Any]]] = {}
     for r in extras:
-        if r.get("error") or r.get("kind") != "usc":
+        if r.get("kind") == "usc":
+            by_key.setdefault(r["key"], []).append(r)
+    usc: dict[int, list[float]] = {}
+    too_long = 0
+    for recs in by_key.values():
+        ok = [r for r in recs if not r.get("error")]
+        r = ok[-1] if ok else recs[-1]
+        if not ok and not any(_context_exceeded(x) for x in recs):
             continue
         pool = r["key_fields"]["sample_keys"]
         if any(key not in correct for key in pool):
             continue
-        chosen = r.get("chosen_key")
+        chosen = r.get("chosen_key") if ok else None
+        too_long += not ok
         val = float(correct[chosen]) if chosen else float(np.mean([correct[x] for x in pool]))
         usc.setdefault(int(r["k"]), []).append(val)
     t.usc = {kk: float(np.mean(v)) for kk, v in usc.items()}
@@ -126,7 +144,7 @@ def _usc_and_debate(
         if r.get("kind") == "debate" and not r.get("error"):
             rounds.setdefault(int(r["round"]), {})[r["agent"]] = r.get("answer")
     if len(rounds) == 1:
-        return
+        return too_long
     first = {f"a{a}": t.answers[a][0] for a in range(m)}
     current: dict[str, str | None] = {}
     for name in names:
@@ -136,6 +154,7 @@ def _usc_and_debate(
         current.update(rounds.get(rnd, {}))
         answers = [current[n] for n in names]
         t.debate[rnd] = _plurality_accuracy(gold, answers, chk)
+    return too_long
 
 
 def _self_verify(t: QuestionTable, extras: list[dict[str, Any]]) -> None:
@@ -244,7 +263,9 @@ def grade_run(run_dir: Path, checker: AnswerChecker | None = None) -> GradedRun:
                 out.incomplete_questions.append(q.qid)
                 continue
             table = _table(q, slots, xhat_by_sample, chk, out)
-            _usc_and_debate(table, q.gold, extras_by_q.get(q.qid, []), chk)
+            out.usc_context_exceeded += _usc_and_debate(
+                table, q.gold, extras_by_q.get(q.qid, []), chk
+            )
             _self_verify(table, extras_by_q.get(q.qid, []))
             out.verified += int(np.isfinite(table.verify).sum())
             out.tables.append(table)

@@ -3,7 +3,9 @@
 Chen et al. (2023), "Universal Self-Consistency for Large Language Model Generation": the n
 candidate responses are shown to the model, which names the one most consistent with the
 others. Here each response is shown by its last ``tail_chars`` characters (where the final
-answer is), so 16 responses fit a 2,048-token context. One USC call per (question, sub-pool);
+answer is), so 16 responses fit a 2,048-token context for most GSM8K questions; a call the
+server refuses as too long counts as a uniform pick (:mod:`.scoring`, which reports how
+many there were). One USC call per (question, sub-pool);
 its accuracy at budget n is estimated by ``reps`` random grid sub-pools per question (an
 unbiased estimate of the average over sub-pools). An unparseable choice counts as a uniformly
 random pick among the n (its expected correctness is the sub-pool's mean).

@@ -7,7 +7,7 @@ import json
 from align_theory.llm.agents import VERIFY_PROMPT, default_agents
 from align_theory.llm.datasets import Question
 from align_theory.llm.estimators import AGENT_SCORES
-from align_theory.llm.report import replay, report
+from align_theory.llm.report import _aucs, auc, replay, report
 from align_theory.llm.runner import RunConfig, run_sync
 from align_theory.llm.store import read_records
 
@@ -144,3 +144,26 @@ def test_empirical_page_carries_the_stored_runs_report_verbatim():
     assert mod.splice(doc, report_md) == doc, "run: python scripts/empirical_doc.py"
     results = json.loads((root / "runs/gsm8k-qwen0.5b-m4k4/results.json").read_text())
     assert f"{results['questions']} questions" in doc
+
+
+def test_auc_pooled_and_within_question():
+    import numpy as np
+
+    from align_theory.llm.scoring import QuestionTable
+
+    assert auc(np.array([0.9, 0.1, 0.5]), np.array([True, False, False])) == 1.0
+    assert auc(np.array([0.5, 0.5]), np.array([True, False])) == 0.5
+    assert auc(np.array([0.5]), np.array([True])) is None
+
+    def tab(x, c):
+        x, c = np.array([x], float), np.array([c], bool)
+        z = np.zeros_like(x)
+        return QuestionTable("q", "1", c, z.astype(int), z, x, z, z, z, [[None] * x.size])
+
+    # each question ranks its own candidates perfectly, but the hard question's right
+    # answer scores below the easy question's wrong one: pooled < within-question = 1
+    easy, hard = tab([0.9, 0.8], [1, 0]), tab([0.3, 0.2], [1, 0])
+    d = _aucs([easy, hard, tab([0.5], [1])], "xhat")
+    assert d["within_question"] == 1.0 and d["questions_mixed"] == 2
+    # right {.9, .3, .5} vs wrong {.8, .2}: 4 of the 6 pairs ordered correctly
+    assert abs(d["pooled"] - 4 / 6) < 1e-12

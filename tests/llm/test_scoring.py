@@ -1,0 +1,52 @@
+"""Grading rules of align_theory.llm.scoring on hand-built records."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from align_theory.llm.scoring import QuestionTable, _usc_and_debate
+
+CONTEXT_400 = {
+    "kind": "http_400",
+    "message": '{"error":{"code":400,"message":"request (2132 tokens) exceeds the available '
+    'context size (2048 tokens), try increasing it","type":"exceed_context_size_error"}}',
+}
+
+
+class _NoChecker:
+    def check(self, gold, answer):  # debate is not exercised here
+        raise AssertionError("not called")
+
+
+def _table() -> QuestionTable:
+    correct = np.array([[True, False], [False, False]])
+    z = np.zeros((2, 2))
+    t = QuestionTable("q", "1", correct, z.astype(int), z, z, z, z, z, [[None] * 2] * 2)
+    t.keys = [["s00", "s01"], ["s10", "s11"]]
+    return t
+
+
+def _usc(key, k, pool, *, chosen=None, error=None):
+    rec = {"kind": "usc", "key": key, "k": k, "key_fields": {"sample_keys": pool}}
+    return rec | ({"error": error} if error else {"chosen_key": chosen, "error": None})
+
+
+def test_usc_scores_pick_context_refusal_as_uniform_and_skips_transient_failures():
+    t = _table()
+    extras = [
+        _usc("u1", 1, ["s00", "s10"], chosen="s00"),  # picks the right one: 1
+        # k = 2: refused twice for its length, never answered: a uniform pick, 1/4 right
+        _usc("u2", 2, ["s00", "s01", "s10", "s11"], error=CONTEXT_400),
+        _usc("u2", 2, ["s00", "s01", "s10", "s11"], error=CONTEXT_400),
+    ]
+    assert _usc_and_debate(t, "1", extras, _NoChecker()) == 1  # one refused call counted
+    assert t.usc == {1: 1.0, 2: 0.25}
+    # a transient failure is left out (a resume retries it); a later success wins
+    t2 = _table()
+    extras2 = [
+        _usc("u1", 1, ["s00", "s10"], error={"kind": "timeout", "message": "read timeout"}),
+        _usc("u3", 2, ["s00", "s01", "s10", "s11"], error={"kind": "http_500", "message": ""}),
+        _usc("u3", 2, ["s00", "s01", "s10", "s11"], chosen="s11"),
+    ]
+    assert _usc_and_debate(t2, "1", extras2, _NoChecker()) == 0
+    assert t2.usc == {2: 0.0}
