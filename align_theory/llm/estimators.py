@@ -162,15 +162,14 @@ def agent_scores(
     candidate's class among them: ``"vote"`` y = s + 10⁻³·σ(ℓ), r = s; ``"vote+verify"``
     y = s + 10⁻³·v, r = s; ``"verify"`` y = v + 10⁻⁶·s, r = v; a missing v counts as 1/2.
     """
+    _check_agent_score(agent_score)
     share = _shares(cls)
     if agent_score == "vote":
         return share + 1e-3 * _sigmoid(logprob), share
     v = np.where(np.isfinite(verify), verify, 0.5)
     if agent_score == "vote+verify":
         return share + 1e-3 * v, share
-    if agent_score == "verify":
-        return v + 1e-6 * share, v
-    raise ValueError(f"agent_score must be one of {AGENT_SCORES}, got {agent_score!r}")
+    return v + 1e-6 * share, v  # "verify"
 
 
 TIE_CAP = 256

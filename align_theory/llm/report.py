@@ -163,6 +163,7 @@ def replay(
             "questions": len(have),
             "estimate": vars(d_est),
         }
+    judge_aucs = _aucs(tables, "xhat")
     results = {
         "run": str(run_dir),
         "usc": usc,
@@ -181,8 +182,8 @@ def replay(
         "usc_context_exceeded": graded.usc_context_exceeded,
         "agent_score_variants": variants,
         "sample_accuracy": float(np.mean([t.correct.mean() for t in tables])),
-        "judge_auc": _aucs(tables, "xhat")["pooled"],
-        "judge_auc_detail": _aucs(tables, "xhat"),
+        "judge_auc": judge_aucs["pooled"],
+        "judge_auc_detail": judge_aucs,
         "verify_auc_detail": _aucs(tables, "verify") if graded.verified else None,
         "bayes_weights_by_fold": fitted,
         "throughput": _throughput(graded) | _record_span(run_dir),

@@ -14,11 +14,16 @@ from align_theory.llm.store import read_records
 QS = [Question(str(i), f"q{i}", "42") for i in range(6)]
 
 
+def _cfg(url: str, **kw) -> RunConfig:
+    """The toy run of these tests: 2 agents × 2 samples on the fake server."""
+    return RunConfig(
+        dataset="toy", agents=default_agents(2), per_agent=2, model="fake", base_url=url, **kw
+    )
+
+
 def test_replay_and_report(fake_server, tmp_path):
     srv = fake_server(p_correct=0.5)
-    cfg = RunConfig(
-        dataset="toy", agents=default_agents(2), per_agent=2, model="fake", base_url=srv.base_url
-    )
+    cfg = _cfg(srv.base_url)
     run_sync(cfg, QS, tmp_path, progress=False)
     n_requests = len(srv.requests)
     srv.stop()  # replay must not need the server
@@ -54,15 +59,7 @@ def test_replay_and_report(fake_server, tmp_path):
 
 def test_usc_and_debate_behind_the_same_store(fake_server, tmp_path):
     srv = fake_server(p_correct=0.5)
-    cfg = RunConfig(
-        dataset="toy",
-        agents=default_agents(2),
-        per_agent=2,
-        model="fake",
-        base_url=srv.base_url,
-        usc_reps=1,
-        debate_rounds=2,
-    )
+    cfg = _cfg(srv.base_url, usc_reps=1, debate_rounds=2)
     s = run_sync(cfg, QS[:3], tmp_path, progress=False)
     # 3 questions × (4 samples + 4 judge + 2 USC budgets + 2 rounds × 2 agents)
     assert s.issued_samples == 12 and s.issued_judge == 12
@@ -85,14 +82,7 @@ def test_usc_and_debate_behind_the_same_store(fake_server, tmp_path):
 def test_self_verification_behind_the_same_store(fake_server, tmp_path):
     # the fake server leans "yes" (P ≈ 0.8) on a solution holding 42, "no" (≈ 0.3) otherwise
     srv = fake_server(p_correct=0.5)
-    cfg = RunConfig(
-        dataset="toy",
-        agents=default_agents(2),
-        per_agent=2,
-        model="fake",
-        base_url=srv.base_url,
-        self_verify=True,
-    )
+    cfg = _cfg(srv.base_url, self_verify=True)
     run_sync(cfg, QS, tmp_path, progress=False)
     assert len(srv.requests) == 6 * (4 + 4 + 4)  # samples, judge calls, self-verifications
     run_sync(cfg, QS, tmp_path, progress=False)  # resume issues nothing
