@@ -23,50 +23,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from align_theory import protocols as _protocols
 from align_theory.exact import expected_utility
-from align_theory.guarantees import Report, default_checks
 from align_theory.models import BernoulliModel, GaussianModel
-from align_theory.montecarlo import simulate
+from align_theory.protocols import parse_protocol
+from align_theory.results import Report
 
 __all__ = ["all_checks", "main", "parse_protocol"]
-
-_PROTOCOL_NAMES = {
-    name: getattr(_protocols, name)
-    for name in (
-        "Align",
-        "SingleAgent",
-        "RandomPick",
-        "MajorityVote",
-        "FilterVote",
-        "Shortlist",
-        "PrincipalBestOfN",
-        "Oracle",
-    )
-}
-
-
-def _literal(node: ast.expr) -> Any:
-    if isinstance(node, ast.Name):  # bare words are strings: Align(4, 4, judge)
-        return node.id
-    return ast.literal_eval(node)
-
-
-def parse_protocol(text: str) -> _protocols.Protocol:
-    """Build a protocol from ``Name(arg, ..., key=value)`` with literal arguments only."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval").body
-    except SyntaxError as err:
-        raise ValueError(f"protocol must look like SingleAgent(16), got {text!r}") from err
-    if not isinstance(tree, ast.Call) or not isinstance(tree.func, ast.Name):
-        raise ValueError(f"protocol must look like SingleAgent(16), got {text!r}")
-    cls = _PROTOCOL_NAMES.get(tree.func.id)
-    if cls is None:
-        raise ValueError(f"protocol must be one of {sorted(_PROTOCOL_NAMES)}, got {tree.func.id!r}")
-    args = [_literal(a) for a in tree.args]
-    kwargs = {k.arg: _literal(k.value) for k in tree.keywords if k.arg}
-    proto: _protocols.Protocol = cls(*args, **kwargs)
-    return proto
 
 
 def _parse_sets(items: Sequence[str]) -> dict[str, Any]:
@@ -123,6 +85,7 @@ def print_table(reports: Sequence[Report], file: Any = None) -> None:
 def all_checks(trials: int) -> list[Callable[[], Report]]:
     """Every row of ``align verify``: statements T1–T6 and the regimes
     (:func:`align_theory.guarantees.default_checks`), then the incentive rows of T7."""
+    from align_theory.guarantees import default_checks
     from align_theory.incentives import incentive_checks
 
     return default_checks(trials=trials) + incentive_checks(trials=trials)
@@ -162,6 +125,8 @@ def _exact(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     model = _model(args.model, args.set)
     proto = parse_protocol(args.protocol)
+    from align_theory.montecarlo import simulate
+
     est = simulate(model, proto, trials=args.trials, seed=args.seed)
     print(f"{est.mean:.6f} ± {est.stderr:.6f}  (trials={est.trials}, seed={args.seed})")
     return 0

@@ -13,20 +13,24 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import numpy as np
 from scipy.optimize import brentq
 
-from align_theory._validate import positive_int
 from align_theory.exact import (
     beta_binomial_majority,
+    coverage_diverse,
     expected_max_normal,
     expected_utility,
+    judge_gap,
+    kappa_star,
+    kappa_star_table,
     stage_operator,
 )
+from align_theory.exact.quadrature import beta_nodes
 from align_theory.models import BernoulliModel, GaussianModel
 from align_theory.montecarlo import compare, simulate
 from align_theory.protocols import (
@@ -37,7 +41,7 @@ from align_theory.protocols import (
     Shortlist,
     SingleAgent,
 )
-from align_theory.quadrature import beta_nodes
+from align_theory.results import Z_TOL, Report
 
 __all__ = [
     "LAWS",
@@ -69,76 +73,12 @@ __all__ = [
     "single_agent",
 ]
 
-Z_TOL = 4.0
-"""Two computations agree when they differ by at most Z_TOL standard errors."""
-
 PUBLISHED: dict[str, float] = {
     # ../shared/REFERENCES.md: e_16 and the beta-binomial majority example
     "e_16": 1.765991,
     "majority_a1.05_b1.283_n15": 0.431337,
     "majority_limit_a1.05_b1.283": 0.427586,
 }
-
-
-@dataclass(frozen=True)
-class Report:
-    """One checked statement: value A (closed form or published) against value B (Monte
-    Carlo, with its standard error), the difference and its standard error, and the
-    verdict of the statement's own inequality or identity (``holds``)."""
-
-    statement: str
-    claim: str
-    params: dict[str, Any]
-    label_a: str
-    value_a: float
-    label_b: str
-    value_b: float
-    stderr_b: float
-    holds: bool
-    detail: str = ""
-    extra: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def diff(self) -> float:
-        """value_a − value_b."""
-        return self.value_a - self.value_b
-
-    @property
-    def z(self) -> float:
-        """(value_a − value_b)/stderr_b (0 when both agree exactly with zero error)."""
-        if self.stderr_b == 0.0:
-            return 0.0 if abs(self.diff) < 1e-12 else math.inf
-        return self.diff / self.stderr_b
-
-    @property
-    def agrees(self) -> bool:
-        """The two computations agree within Z_TOL standard errors."""
-        return abs(self.z) <= Z_TOL
-
-    @property
-    def passed(self) -> bool:
-        """Agreement of the two computations and the statement's verdict."""
-        return self.agrees and self.holds
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary of every field and derived quantity."""
-        return {
-            "statement": self.statement,
-            "claim": self.claim,
-            "params": self.params,
-            "label_a": self.label_a,
-            "value_a": self.value_a,
-            "label_b": self.label_b,
-            "value_b": self.value_b,
-            "stderr_b": self.stderr_b,
-            "diff": self.diff,
-            "z": self.z,
-            "agrees": self.agrees,
-            "holds": self.holds,
-            "passed": self.passed,
-            "detail": self.detail,
-            "extra": self.extra,
-        }
 
 
 def _gparams(model: GaussianModel) -> dict[str, Any]:
@@ -482,44 +422,6 @@ def _paired(u: np.ndarray | np.generic, v: np.ndarray | np.generic) -> tuple[flo
 # ------------------------------------------------------------------------------- T4
 
 
-def judge_gap(agents: int, per_agent: int, tau: float, kappa: float) -> float:
-    """D(κ) = E[x_Align(judge)] − E[x_SA(N)] in homogeneous model G with σ_w = 1, ρ = 0,
-    agent noise τ and judge noise κ (closed form by quadrature)."""
-    model = GaussianModel(tau=tau, kappa=kappa)
-    return expected_utility(model, Align(agents, per_agent, "judge")) - expected_utility(
-        model, SingleAgent(agents * per_agent)
-    )
-
-
-def kappa_star(agents: int, per_agent: int, tau: float, *, xtol: float = 1e-10) -> float:
-    r"""T4's crossover κ*(M, K, τ): the root of D(κ) = E[x_Align(judge)] − E[x_SA] in model
-    G (σ_w = 1; κ and τ are in units of σ_w), by Brent's method on the closed form.
-
-    D(0) ≥ 0 (an exact principal, T1) and D(κ) → rσ_w(e_K − e_N) < 0 as κ → ∞, so a root
-    exists when D(0) > 0; the bracket [0, κ_hi] is doubled until D(κ_hi) < 0. When D(0) = 0
-    (τ = 0: the agents already rank perfectly, so Align(exact) = SA) κ* = 0: any judge noise
-    loses. Needs M ≥ 2 (with M = 1, D ≡ 0)."""
-    positive_int("agents", agents, 2)
-    positive_int("per_agent", per_agent)
-    if judge_gap(agents, per_agent, tau, 0.0) <= 1e-12:
-        return 0.0
-    hi = 1.0
-    while judge_gap(agents, per_agent, tau, hi) >= 0.0:
-        hi *= 2.0
-        if hi > 1e6:
-            raise RuntimeError(f"no crossover found below κ = 1e6 for M={agents}, K={per_agent}")
-    return float(brentq(lambda k: judge_gap(agents, per_agent, tau, k), 0.0, hi, xtol=xtol))
-
-
-def kappa_star_table(
-    agents: tuple[int, ...] = (2, 4, 8),
-    per_agent: tuple[int, ...] = (2, 4, 8),
-    taus: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0),
-) -> dict[tuple[int, int, float], float]:
-    """κ*(M, K, τ) over a grid (σ_w = 1), keyed by (M, K, τ)."""
-    return {(m, k, t): kappa_star(m, k, t) for m in agents for k in per_agent for t in taus}
-
-
 def check_t4(
     agents: int = 4,
     per_agent: int = 4,
@@ -620,18 +522,6 @@ def check_t6_gaussian(
         se,
         holds=closed > 0 and mean > Z_TOL * se,
     )
-
-
-def coverage_diverse(a: float, b: float, c: float, agents: int, per_agent: int) -> float:
-    r"""Coverage (pass@N) of M agents × K candidates in model B with diversity c:
-    1 − E_θ[(E[(1−θ_a)^K | θ])^M], with E[(1−θ_a)^K | θ] = Π_{j<K} (c(1−θ)+j)/(c+j) for
-    θ_a | θ ~ Beta(cθ, c(1−θ)); a polynomial of degree M·K in θ, so Gauss–Jacobi quadrature
-    with more than M·K/2 nodes is exact. ``agents = 1, per_agent = N`` is the one-agent
-    pool."""
-    theta, w = beta_nodes(a, b, agents * per_agent // 2 + 2)
-    j = np.arange(per_agent)[:, None]
-    miss = np.prod((c * (1.0 - theta[None, :]) + j) / (c + j), axis=0)
-    return float(1.0 - np.sum(w * miss**agents))
 
 
 def check_t6_bernoulli(

@@ -56,10 +56,9 @@ import numpy as np
 
 from align_theory._validate import positive_int
 from align_theory.exact import expected_utility
-from align_theory.guarantees import Z_TOL, Report
-from align_theory.models import GaussianModel
-from align_theory.montecarlo import Estimate, bayes_weights
+from align_theory.models import GaussianModel, bayes_weights
 from align_theory.protocols import Align
+from align_theory.results import Z_TOL, Estimate, Report
 
 __all__ = [
     "CompetitionResult",

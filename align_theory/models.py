@@ -21,7 +21,40 @@ import numpy as np
 
 from align_theory._validate import finite, in_range, positive_int
 
-__all__ = ["BernoulliModel", "EmpiricalPool", "GaussianModel", "Model"]
+__all__ = [
+    "BernoulliDraws",
+    "BernoulliModel",
+    "EmpiricalPool",
+    "GaussianDraws",
+    "GaussianModel",
+    "Model",
+    "bayes_weights",
+    "sample",
+]
+
+
+@dataclass(frozen=True)
+class GaussianDraws:
+    """Model G candidates, arrays of shape (trials, M, K): utility x, agent score y,
+    principal evaluation x̂ = x + βb + κν and the judge-rewarded feature b."""
+
+    x: np.ndarray
+    y: np.ndarray
+    xhat: np.ndarray
+    b: np.ndarray
+
+
+@dataclass(frozen=True)
+class BernoulliDraws:
+    """Model B candidates, arrays of shape (trials, M, K): ``correct`` (bool), ``answer``
+    (0 = correct, 1..m = wrong alternatives), agent verdict ``y`` and principal verdict
+    ``xhat`` (0/1 floats); ``theta`` (trials, M) is each agent's difficulty θ_a."""
+
+    correct: np.ndarray
+    answer: np.ndarray
+    y: np.ndarray
+    xhat: np.ndarray
+    theta: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -124,6 +157,92 @@ class GaussianModel:
         c = np.asarray(self.agent_offsets, dtype=float)
         return c[np.arange(agents) % c.size]
 
+    @property
+    def linear_weights(self) -> tuple[float, float]:
+        r"""Weights (w_y, w_x̂) of the linear principal score w_y·y + w_x̂·x̂ (T2).
+
+        Given the agent level m, a proposal's x | y ~ N(m + r²(y − c − m), σ_w²(1 − r²))
+        (the Gaussian conditional survives the agent's selection on y), and
+        x̂ = x + κ_e ν with κ_e² = κ² + β². The posterior mean given one proposal's (y, x̂)
+        and the agent level is (1 − g)r²(y − c) + g·x̂ + (terms common to all proposals),
+        with g = σ_w²(1−r²)/(σ_w²(1−r²) + κ_e²); so w_y = (1 − g)r², w_x̂ = g (w_x̂ = 1 when
+        both variances vanish: the judge is exact). This is the posterior mean across
+        agents only when agent levels are shared (ρ_b = ρ_w).
+
+        Examples
+        --------
+        >>> GaussianModel(tau=1.0, kappa=0.0).linear_weights  # exact judge: trust x̂ only
+        (0.0, 1.0)
+        >>> wy, wx = GaussianModel(tau=1.0, kappa=1.0).linear_weights
+        >>> round(wy, 4), round(wx, 4)
+        (0.3333, 0.3333)
+        """
+        r2 = self.signal_ratio**2
+        resid = self.sigma_within**2 * (1.0 - r2)
+        denom = resid + self.judge_noise**2
+        g = 1.0 if denom == 0.0 else resid / denom
+        return (1.0 - g) * r2, g
+
+    def sample(
+        self,
+        rng: np.random.Generator,
+        agents: int,
+        per_agent: int,
+        trials: int = 1,
+        *,
+        one_agent: bool = False,
+    ) -> GaussianDraws:
+        r"""Draw ``trials`` questions of M = ``agents`` × K = ``per_agent`` candidates.
+
+        x_{a,k} = μ + σ(√ρ_b Z₀ + √(ρ_w−ρ_b) A_a + √(1−ρ_w) Z_{a,k}), y = x + c_a + τη,
+        x̂ = x + βb + κν, every standard normal independent (the law of DESIGN's model G,
+        drawn literally). ``one_agent=True`` gives every group the shift A_1 and offset
+        c_1 of the first agent (a single-agent pool of M·K candidates) while consuming the
+        same random numbers, so a one-agent and an M-agent pool drawn from the same
+        generator state are common random numbers (T6).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The random stream (consumed in a fixed order: Z₀, A, Z, η, b, ν).
+        agents, per_agent, trials : int
+            Pool layout M × K and the number of questions, each ≥ 1.
+        one_agent : bool
+            Share the first agent's shift and offset across all groups.
+
+        Returns
+        -------
+        GaussianDraws
+            Arrays x, y, x̂, b of shape (trials, M, K).
+
+        Examples
+        --------
+        >>> d = GaussianModel(tau=0.0).sample(np.random.default_rng(0), 2, 3, trials=4)
+        >>> d.x.shape, bool(np.allclose(d.x, d.y))
+        ((4, 2, 3), True)
+        """
+        t = positive_int("trials", trials)
+        m = positive_int("agents", agents)
+        k = positive_int("per_agent", per_agent)
+        z0 = rng.standard_normal((t, 1, 1))
+        shift = rng.standard_normal((t, m, 1))
+        z = rng.standard_normal((t, m, k))
+        eta = rng.standard_normal((t, m, k))
+        b = rng.standard_normal((t, m, k))
+        nu = rng.standard_normal((t, m, k))
+        offs = self.offsets(m)[None, :, None]
+        if one_agent:
+            shift = np.broadcast_to(shift[:, :1, :], shift.shape)
+            offs = np.broadcast_to(offs[:, :1, :], offs.shape)
+        x = self.mu + self.sigma * (
+            math.sqrt(self.rho_between) * z0
+            + math.sqrt(self.rho_within - self.rho_between) * shift
+            + math.sqrt(1.0 - self.rho_within) * z
+        )
+        y = x + offs + self.tau * eta
+        xhat = x + self.beta * b + self.kappa * nu
+        return GaussianDraws(x, y, xhat, b)
+
 
 @dataclass(frozen=True)
 class BernoulliModel:
@@ -215,6 +334,61 @@ class BernoulliModel:
         """True when the principal's verifier is perfect (s′ = 1, f′ = 0)."""
         return self.principal_tpr == 1.0 and self.principal_fpr == 0.0
 
+    def sample(
+        self, rng: np.random.Generator, agents: int, per_agent: int, trials: int = 1
+    ) -> BernoulliDraws:
+        r"""Draw ``trials`` questions of M = ``agents`` × K = ``per_agent`` candidates.
+
+        θ ~ Beta(a, b); with diversity c, θ_a | θ ~ Beta(cθ, c(1−θ)) per agent, else
+        θ_a = θ; correct_{a,k} ~ Bernoulli(θ_a) iid; a wrong candidate's answer is one of
+        the m alternatives, uniform or with question-level probabilities
+        w ~ Dirichlet(α,…,α); the agent's verdict y ~ Bernoulli(s) if correct, Bernoulli(f)
+        if wrong, the principal's x̂ likewise with (s′, f′). Drawn literally.
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator
+            The random stream.
+        agents, per_agent, trials : int
+            Pool layout M × K and the number of questions, each ≥ 1.
+
+        Returns
+        -------
+        BernoulliDraws
+            ``correct``, ``answer`` (0 = the correct answer, 1..m wrong ones), verdicts
+            ``y`` and ``xhat`` (0/1 floats), shape (trials, M, K), and ``theta`` (trials, M).
+
+        Examples
+        --------
+        >>> d = BernoulliModel(2.0, 2.0).sample(np.random.default_rng(0), 3, 2, trials=5)
+        >>> d.correct.shape, bool(np.all((d.answer == 0) == d.correct))
+        ((5, 3, 2), True)
+        """
+        t = positive_int("trials", trials)
+        m = positive_int("agents", agents)
+        k = positive_int("per_agent", per_agent)
+        theta = rng.beta(self.a, self.b, size=(t, 1))
+        if self.diversity is not None:
+            c = self.diversity
+            th = np.clip(theta, 1e-300, 1.0 - 1e-16)
+            theta = rng.beta(c * th, c * (1.0 - th), size=(t, m))
+        else:
+            theta = np.broadcast_to(theta, (t, m))
+        correct = rng.random((t, m, k)) < theta[:, :, None]
+        u_y, u_x = rng.random((t, m, k)), rng.random((t, m, k))
+        y = np.where(correct, u_y < self.agent_tpr, u_y < self.agent_fpr)
+        xhat = np.where(correct, u_x < self.principal_tpr, u_x < self.principal_fpr)
+        n_wrong = self.wrong_answers
+        u_w = rng.random((t, m, k))
+        if self.wrong_concentration is not None:
+            w = rng.dirichlet(np.full(n_wrong, self.wrong_concentration), size=t)
+            cdf = np.cumsum(w, axis=1)[:, :-1]
+            wrong = 1 + (u_w[..., None] > cdf[:, None, None, :]).sum(axis=-1)
+        else:
+            wrong = 1 + np.minimum((u_w * n_wrong).astype(np.int64), n_wrong - 1)
+        answer = np.where(correct, 0, wrong)
+        return BernoulliDraws(correct, answer, y.astype(float), xhat.astype(float), np.array(theta))
+
 
 @dataclass(frozen=True, eq=False)
 class EmpiricalPool:
@@ -272,3 +446,33 @@ class EmpiricalPool:
 
 
 Model = GaussianModel | BernoulliModel | EmpiricalPool
+
+
+def bayes_weights(model: GaussianModel) -> tuple[float, float]:
+    r"""(w_y, w_x̂) = ``model.linear_weights``: the linear principal score of T2.
+
+    Examples
+    --------
+    >>> bayes_weights(GaussianModel(tau=0.0, kappa=1.0))  # perfect agent: trust y only
+    (1.0, 0.0)
+    """
+    return model.linear_weights
+
+
+def sample(
+    model: GaussianModel | BernoulliModel,
+    rng: np.random.Generator,
+    agents: int,
+    per_agent: int,
+    trials: int = 1,
+) -> GaussianDraws | BernoulliDraws:
+    """``model.sample(rng, agents, per_agent, trials)``: the one numpy law of each model.
+
+    Examples
+    --------
+    >>> sample(GaussianModel(), np.random.default_rng(1), 4, 4, 10).x.shape
+    (10, 4, 4)
+    """
+    if not isinstance(model, GaussianModel | BernoulliModel):
+        raise TypeError(f"model must be a GaussianModel or BernoulliModel, got {model!r}")
+    return model.sample(rng, agents, per_agent, trials)

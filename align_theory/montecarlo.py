@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 from typing import Any
@@ -56,8 +55,9 @@ from align_theory.engine.samplers import (
     supports_sufficient,
     trial_width,
 )
-from align_theory.models import GaussianModel, Model
+from align_theory.models import Model, bayes_weights
 from align_theory.protocols import Align, Protocol, SingleAgent
+from align_theory.results import CompareResult, Estimate
 
 __all__ = [
     "BLOCK",
@@ -85,31 +85,6 @@ GPU_MAP_BATCH = 256
 """Blocks per vmapped step on GPU/TPU (262,144 trials), see :func:`map_batch`."""
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """A Monte Carlo mean with its standard error (sample sd / √trials)."""
-
-    mean: float
-    stderr: float
-    trials: int
-
-    def __str__(self) -> str:
-        return f"{self.mean:.6f} ± {self.stderr:.6f} (n={self.trials})"
-
-
-@dataclass(frozen=True)
-class CompareResult:
-    """Per-protocol estimates on common random numbers, paired differences
-    ``diffs[(i, j)]`` = estimate of E[u_i − u_j], and ``t1_violations``: draws on which an
-    ``Align(principal="exact")`` fell below a ``SingleAgent`` reading the same pool."""
-
-    protocols: tuple[Protocol, ...]
-    estimates: tuple[Estimate, ...]
-    diffs: dict[tuple[int, int], Estimate]
-    t1_violations: int
-    t1_pairs: tuple[tuple[int, int], ...]
-
-
 class SimulationInterrupted(KeyboardInterrupt):
     """Raised when a run is interrupted after at least one chunk; ``partial`` is the
     :class:`Estimate` (or :class:`CompareResult`) over the completed trials."""
@@ -121,22 +96,6 @@ class SimulationInterrupted(KeyboardInterrupt):
 
 def _trials_of(r: Estimate | CompareResult) -> int:
     return r.trials if isinstance(r, Estimate) else r.estimates[0].trials
-
-
-def bayes_weights(model: GaussianModel) -> tuple[float, float]:
-    r"""Weights (w_y, w_x̂) of the homogeneous Bayes score in model G (T2).
-
-    Given the agent level m, a proposal's x | y ~ N(m + r²(y − c − m), σ_w²(1 − r²)) (the
-    Gaussian conditional survives the agent's selection on y), and x̂ = x + κ_e ν with
-    κ_e² = κ² + β². The posterior mean is (1 − g)r²(y − c) + g·x̂ + (terms common to all
-    proposals), with g = σ_w²(1−r²)/(σ_w²(1−r²) + κ_e²). So w_y = (1 − g)r², w_x̂ = g
-    (w_x̂ = 1 when both variances vanish: the judge is exact).
-    """
-    r2 = model.signal_ratio**2
-    resid = model.sigma_within**2 * (1.0 - r2)
-    denom = resid + model.judge_noise**2
-    g = 1.0 if denom == 0.0 else resid / denom
-    return (1.0 - g) * r2, g
 
 
 # ---------------------------------------------------------------------------- planning

@@ -10,17 +10,14 @@ Besides the style:
 * :func:`figure_args` — the command line every figure script accepts (``--quick``,
   ``--trials N``, ``--out DIR``);
 * :func:`save` — writes ``<name>.png``, ``<name>.pdf`` and the caption ``<name>.txt``;
-* :func:`judge_crossover_kappa` — the crossover noise κ* of statement T4, the root in κ of
-  E[x_Align-judge](κ) − E[x_SA] computed from the closed forms.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +28,6 @@ from matplotlib.collections import LineCollection
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from scipy.optimize import brentq
-
-from align_theory.exact import expected_utility
-from align_theory.models import GaussianModel
-from align_theory.protocols import Align, SingleAgent
 
 __all__ = [
     "COLUMN_WIDTH",
@@ -45,7 +37,6 @@ __all__ = [
     "FigureArgs",
     "band",
     "figure_args",
-    "judge_crossover_kappa",
     "mc_handle",
     "protocol_style",
     "save",
@@ -188,30 +179,3 @@ def figure_args(
     if trials < 2:
         parser.error(f"--trials must be >= 2, got {trials}")
     return FigureArgs(trials=int(trials), quick=bool(ns.quick), out=Path(ns.out))
-
-
-def judge_crossover_kappa(
-    model: GaussianModel, agents: int, per_agent: int, *, kappa_max: float = 1e3
-) -> float:
-    r"""κ*(M, K, τ): the judge noise at which Align-``judge`` stops beating SingleAgent (T4).
-
-    D(κ) = E[x_Align(M, K, judge)](κ) − E[x_SA(N = M·K)] is nonincreasing in κ, ≥ 0 at κ = 0
-    and tends to μ + rσ_w(e_K − e_N) < 0 as κ → ∞, so it has one root, found by Brent's
-    method on the closed forms (``model.kappa`` is ignored). Returns 0 when D(0) ≤ 0 (τ = 0,
-    where the agent already ranks perfectly, or M = 1, where Align is SingleAgent) and
-    ``inf`` when D stays positive up to ``kappa_max``.
-    """
-    sa = expected_utility(model, SingleAgent(agents * per_agent))
-
-    def gap(kappa: float) -> float:
-        m = replace(model, kappa=kappa)
-        return expected_utility(m, Align(agents, per_agent, "judge")) - sa
-
-    if gap(0.0) <= 1e-12:
-        return 0.0
-    hi = 1.0
-    while gap(hi) > 0.0:
-        hi *= 2.0
-        if hi > kappa_max:
-            return math.inf
-    return float(brentq(gap, hi / 2.0 if hi > 1.0 else 0.0, hi, xtol=1e-8))

@@ -18,13 +18,17 @@ Tie rules (documented, used by both engines):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import ast
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, Literal, TypeVar
 
 from align_theory._validate import positive_int
 
 __all__ = [
     "PRINCIPAL_RULES",
+    "REGISTRY",
     "Align",
     "Cost",
     "FilterVote",
@@ -32,9 +36,14 @@ __all__ = [
     "Oracle",
     "PrincipalBestOfN",
     "Protocol",
+    "ProtocolSpec",
     "RandomPick",
     "Shortlist",
     "SingleAgent",
+    "parse_protocol",
+    "pool_layout",
+    "protocol_spec",
+    "register",
 ]
 
 PrincipalRule = Literal["exact", "judge", "bayes"]
@@ -55,6 +64,67 @@ def _pool(n: int, agents: int) -> None:
 
 
 @dataclass(frozen=True)
+class ProtocolSpec:
+    """What a protocol is and what it reads: the registry entry of one protocol class.
+
+    Attributes
+    ----------
+    name : str
+        The class name, as written in protocol strings (``"Align(4, 4, 'judge')"``).
+    cls : type
+        The frozen dataclass.
+    needs_answers : bool
+        Reads discrete answers (votes): defined for model B and recorded pools only.
+    reads_agent_score, reads_principal_score : bool
+        Reads the agents' scores y / the principal's evaluations x̂.
+    summary : str
+        One line for ``--help`` and the docs.
+    """
+
+    name: str
+    cls: type
+    needs_answers: bool
+    reads_agent_score: bool
+    reads_principal_score: bool
+    summary: str
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """The constructor's parameter names, in order."""
+        return tuple(f.name for f in fields(self.cls))
+
+
+REGISTRY: dict[str, ProtocolSpec] = {}
+"""Every protocol class by name, in registration order: the one list the CLI, the closed
+forms, the Monte Carlo kernels, the recorded-run estimators and the figures read."""
+
+_C = TypeVar("_C", bound=type)
+
+
+def register(
+    *,
+    needs_answers: bool = False,
+    reads_agent_score: bool = False,
+    reads_principal_score: bool = False,
+) -> Callable[[_C], _C]:
+    """Class decorator adding a protocol dataclass to :data:`REGISTRY`."""
+
+    def deco(cls: _C) -> _C:
+        doc = (cls.__doc__ or "").strip().splitlines()
+        REGISTRY[cls.__name__] = ProtocolSpec(
+            cls.__name__,
+            cls,
+            needs_answers,
+            reads_agent_score,
+            reads_principal_score,
+            doc[0] if doc else "",
+        )
+        return cls
+
+    return deco
+
+
+@dataclass(frozen=True)
 class Cost:
     """What a protocol spends on one question."""
 
@@ -62,6 +132,7 @@ class Cost:
     principal_evaluations: int
 
 
+@register(reads_agent_score=True, reads_principal_score=True)
 @dataclass(frozen=True)
 class Align:
     """ALIGN: M agents × K candidates; each agent proposes its argmax-y candidate and reports
@@ -93,6 +164,7 @@ class Align:
         return Cost(self.n, self.agents)
 
 
+@register(reads_agent_score=True)
 @dataclass(frozen=True)
 class SingleAgent:
     """B-SA: one generation-and-selection pipeline: output argmax y over n candidates."""
@@ -109,6 +181,7 @@ class SingleAgent:
         return Cost(self.n, 0)
 
 
+@register()
 @dataclass(frozen=True)
 class RandomPick:
     """pass@1: a uniformly random candidate of the n."""
@@ -125,6 +198,7 @@ class RandomPick:
         return Cost(self.n, 0)
 
 
+@register(needs_answers=True)
 @dataclass(frozen=True)
 class MajorityVote:
     """Self-consistency: the plurality answer of n candidates (model B and pools only);
@@ -142,6 +216,7 @@ class MajorityVote:
         return Cost(self.n, 0)
 
 
+@register(needs_answers=True, reads_agent_score=True)
 @dataclass(frozen=True)
 class FilterVote:
     """Filter-vote (Chen et al. 2024): plurality over the answers the agent's verifier
@@ -159,6 +234,7 @@ class FilterVote:
         return Cost(self.n, 0)
 
 
+@register(reads_agent_score=True, reads_principal_score=True)
 @dataclass(frozen=True)
 class Shortlist:
     """B-SL: one agent ranks its n candidates by y and sends its top ``size`` to the
@@ -179,6 +255,7 @@ class Shortlist:
         return Cost(self.n, self.size)
 
 
+@register(reads_principal_score=True)
 @dataclass(frozen=True)
 class PrincipalBestOfN:
     """The principal evaluates all n candidates and outputs the argmax x̂ (model G) or a
@@ -196,6 +273,7 @@ class PrincipalBestOfN:
         return Cost(self.n, self.n)
 
 
+@register()
 @dataclass(frozen=True)
 class Oracle:
     """max x over the n candidates (coverage, pass@n, in model B): an upper bound."""
@@ -222,3 +300,106 @@ Protocol = (
     | PrincipalBestOfN
     | Oracle
 )
+
+
+def protocol_spec(protocol: Protocol | str) -> ProtocolSpec:
+    """The registry entry of a protocol instance or name.
+
+    Examples
+    --------
+    >>> protocol_spec(SingleAgent(4)).reads_agent_score
+    True
+    >>> protocol_spec("MajorityVote").needs_answers
+    True
+    """
+    name = protocol if isinstance(protocol, str) else type(protocol).__name__
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"protocol must be one of {sorted(REGISTRY)}, got {name!r}") from None
+
+
+def pool_layout(protocol: Protocol) -> tuple[int, int]:
+    """(n, g): the pool a protocol reads, n candidates from g agents (n/g each).
+
+    Align reads M·K candidates from M agents; Shortlist is one agent's pool; the other
+    baselines read n candidates from their ``agents`` (1 by default).
+
+    Examples
+    --------
+    >>> pool_layout(Align(4, 2)), pool_layout(Shortlist(8, 4)), pool_layout(SingleAgent(8, 4))
+    ((8, 4), (8, 1), (8, 4))
+    """
+    if isinstance(protocol, Align):
+        return protocol.n, protocol.agents
+    if isinstance(protocol, Shortlist):
+        return protocol.n, 1
+    return protocol.n, protocol.agents
+
+
+def _literal(node: ast.expr) -> Any:
+    if isinstance(node, ast.Name):  # bare words are strings: Align(4, 4, judge)
+        return node.id
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise ValueError(
+            "protocol arguments must be literals (numbers or quoted words), "
+            f"got {ast.unparse(node)!r}"
+        ) from None
+
+
+def parse_protocol(text: str) -> Protocol:
+    """Build a protocol from ``Name(arg, ..., key=value)`` with literal arguments only.
+
+    No code is evaluated. Unknown names, unknown or repeated keywords, ``**`` unpacking
+    and too many arguments raise ``ValueError`` naming the problem and the valid names.
+
+    Examples
+    --------
+    >>> parse_protocol("Align(4, 4, 'judge')")
+    Align(agents=4, per_agent=4, principal='judge')
+    >>> parse_protocol("SingleAgent(16, agents=4)")
+    SingleAgent(n=16, agents=4)
+    """
+    usage = f"protocol must look like SingleAgent(16), got {text!r}"
+    try:
+        tree = ast.parse(str(text).strip(), mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        raise ValueError(usage) from None
+    if not isinstance(tree, ast.Call) or not isinstance(tree.func, ast.Name):
+        raise ValueError(usage)
+    name = tree.func.id
+    if name not in REGISTRY:
+        close = difflib.get_close_matches(name, list(REGISTRY), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ValueError(f"protocol must be one of {sorted(REGISTRY)}, got {name!r}{hint}")
+    spec = REGISTRY[name]
+    params = spec.parameters
+    if any(isinstance(a, ast.Starred) for a in tree.args):
+        raise ValueError(f"{name}: *-unpacking is not allowed in a protocol string")
+    if len(tree.args) > len(params):
+        raise ValueError(
+            f"{name} takes at most {len(params)} arguments ({', '.join(params)}), "
+            f"got {len(tree.args)}"
+        )
+    kwargs: dict[str, Any] = {}
+    for kw in tree.keywords:
+        if kw.arg is None:
+            raise ValueError(f"{name}: **-unpacking is not allowed in a protocol string")
+        if kw.arg not in params:
+            raise ValueError(
+                f"{name} has no parameter {kw.arg!r}; valid names: {', '.join(params)}"
+            )
+        if kw.arg in kwargs:
+            raise ValueError(f"{name}: keyword {kw.arg!r} given twice")
+        kwargs[kw.arg] = _literal(kw.value)
+    args = [_literal(a) for a in tree.args]
+    for given in params[: len(args)]:
+        if given in kwargs:
+            raise ValueError(f"{name}: {given!r} given both by position and by keyword")
+    try:
+        proto: Protocol = spec.cls(*args, **kwargs)
+    except TypeError as err:
+        raise ValueError(f"{name}({', '.join(params)}): {err}") from None
+    return proto

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -32,7 +34,8 @@ from matplotlib import pyplot as plt
 
 from align_theory import Align, GaussianModel, SingleAgent, expected_utility, simulate
 from align_theory.exact import expected_max_normal
-from align_theory.plotting import judge_crossover_kappa, subplots
+from align_theory.exact import crossover_kappa
+from align_theory.plotting import subplots
 
 TRIALS = int(os.environ.get("ALIGN_NB_TRIALS", "20000"))
 M, K, N = 4, 4, 16
@@ -66,7 +69,7 @@ print("gain(rho) / (gain(0) sqrt(1-rho)) in", ratios.min(), ratios.max())
 
 # %%
 h = GaussianModel(tau=1.0)
-kstar = judge_crossover_kappa(h, M, K)
+kstar = crossover_kappa(h, M, K)
 sa = expected_utility(h, SingleAgent(N))
 kappas = np.linspace(0, 4, 41)
 d = np.array(

@@ -2,7 +2,7 @@
 
 D(κ, τ) = E[x_Align(M, K)] − E[x_SA(M·K)] in homogeneous model G, by the closed forms.
 (a) judge principal (argmax x̂, reports ignored): D changes sign on the crossover curve
-κ*(τ) of statement T4, found by Brent's method (:func:`judge_crossover_kappa`).
+κ*(τ) of statement T4, found by Brent's method (:func:`crossover_kappa`).
 (b) Bayes principal (posterior mean given reports and x̂, T2): D ≥ 0 everywhere, so it has
 no crossover; the judge's κ* is drawn for reference. Closed forms only (no Monte Carlo).
 
@@ -18,7 +18,8 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 
 from align_theory import Align, GaussianModel, SingleAgent, expected_utility
-from align_theory.plotting import figure_args, judge_crossover_kappa, save, subplots
+from align_theory.exact import crossover_kappa
+from align_theory.plotting import figure_args, save, subplots
 
 M, K = 4, 4
 
@@ -43,7 +44,7 @@ def main() -> int:
     judge = gap_grid(kappas, taus, "judge")
     bayes = gap_grid(kappas, taus, "bayes")
     tau_line = np.linspace(0.0, 3.0, 13 if args.quick else 31)
-    kstar = np.array([judge_crossover_kappa(GaussianModel(tau=float(t)), M, K) for t in tau_line])
+    kstar = np.array([crossover_kappa(GaussianModel(tau=float(t)), M, K) for t in tau_line])
     lim = float(max(np.abs(judge).max(), np.abs(bayes).max()))
     norm = TwoSlopeNorm(vmin=-lim, vcenter=0.0, vmax=lim)
     fig, axes = subplots(2, 1, height=4.9, sharex=True)

@@ -33,7 +33,7 @@ from align_theory.exact import (
     stage_operator,
     verifier_select,
 )
-from align_theory.quadrature import beta_nodes
+from align_theory.exact.quadrature import beta_nodes
 
 # ../shared/REFERENCES.md
 E_TABLE = {

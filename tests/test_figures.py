@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from align_theory import Align, GaussianModel, SingleAgent, expected_utility
-from align_theory.plotting import figure_args, judge_crossover_kappa
+from align_theory.exact import crossover_kappa
+from align_theory.plotting import figure_args
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGS = ROOT / "paper_figures"
@@ -62,9 +63,9 @@ def test_figure_args_trials_precedence() -> None:
 
 
 @pytest.mark.parametrize("tau", [0.5, 1.0, 2.0])
-def test_judge_crossover_kappa_is_the_sign_change(tau: float) -> None:
+def test_crossover_kappa_is_the_sign_change(tau: float) -> None:
     model = GaussianModel(tau=tau)
-    kstar = judge_crossover_kappa(model, 4, 4)
+    kstar = crossover_kappa(model, 4, 4)
     sa = expected_utility(model, SingleAgent(16))
 
     def gap(kappa: float) -> float:
@@ -75,6 +76,6 @@ def test_judge_crossover_kappa_is_the_sign_change(tau: float) -> None:
     assert gap(0.9 * kstar) > 0.0 > gap(1.1 * kstar)
 
 
-def test_judge_crossover_kappa_edge_cases() -> None:
-    assert judge_crossover_kappa(GaussianModel(tau=0.0), 4, 4) == 0.0
-    assert judge_crossover_kappa(GaussianModel(tau=1.0), 1, 16) == 0.0  # Align(1, 16) is SA
+def test_crossover_kappa_edge_cases() -> None:
+    assert crossover_kappa(GaussianModel(tau=0.0), 4, 4) == 0.0
+    assert crossover_kappa(GaussianModel(tau=1.0), 1, 16) == 0.0  # Align(1, 16) is SA

@@ -23,7 +23,7 @@ from itertools import combinations
 import numpy as np
 
 from align_theory._validate import positive_int
-from align_theory.models import BernoulliModel, GaussianModel, Model
+from align_theory.models import BernoulliModel, GaussianModel, Model, bayes_weights
 from align_theory.protocols import (
     Align,
     FilterVote,
@@ -35,52 +35,12 @@ from align_theory.protocols import (
     Shortlist,
     SingleAgent,
 )
+from align_theory.results import CompareResult, Estimate
 
 __all__ = ["BLOCK", "CompareResult", "Estimate", "bayes_weights", "compare", "simulate"]
 
 BLOCK = 1024
 """Trials per random-number block (the unit that makes results chunk-size independent)."""
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A Monte Carlo mean with its standard error (sample sd / √trials)."""
-
-    mean: float
-    stderr: float
-    trials: int
-
-    def __str__(self) -> str:
-        return f"{self.mean:.6f} ± {self.stderr:.6f} (n={self.trials})"
-
-
-@dataclass(frozen=True)
-class CompareResult:
-    """Per-protocol estimates on common random numbers, paired differences
-    ``diffs[(i, j)]`` = estimate of E[u_i − u_j], and ``t1_violations``: draws on which an
-    ``Align(principal="exact")`` fell below a ``SingleAgent`` reading the same pool."""
-
-    protocols: tuple[Protocol, ...]
-    estimates: tuple[Estimate, ...]
-    diffs: dict[tuple[int, int], Estimate]
-    t1_violations: int
-    t1_pairs: tuple[tuple[int, int], ...]
-
-
-def bayes_weights(model: GaussianModel) -> tuple[float, float]:
-    r"""Weights (w_y, w_x̂) of the homogeneous Bayes score in model G (T2).
-
-    Given the agent level m, a proposal's x | y ~ N(m + r²(y − c − m), σ_w²(1 − r²)) (the
-    Gaussian conditional survives the agent's selection on y), and x̂ = x + κ_e ν with
-    κ_e² = κ² + β². The posterior mean is (1 − g)r²(y − c) + g·x̂ + (terms common to all
-    proposals), with g = σ_w²(1−r²)/(σ_w²(1−r²) + κ_e²). So w_y = (1 − g)r², w_x̂ = g
-    (w_x̂ = 1 when both variances vanish: the judge is exact).
-    """
-    r2 = model.signal_ratio**2
-    resid = model.sigma_within**2 * (1.0 - r2)
-    denom = resid + model.judge_noise**2
-    g = 1.0 if denom == 0.0 else resid / denom
-    return (1.0 - g) * r2, g
 
 
 # ---------------------------------------------------------------------------- draws

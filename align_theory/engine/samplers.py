@@ -87,15 +87,6 @@ class ModelSpec:
     shift: float  # added to every utility on the host (μ in model G, 0 otherwise)
 
 
-def _bayes(model: GaussianModel) -> tuple[float, float]:
-    # the same weights as montecarlo.bayes_weights (kept here to avoid an import cycle)
-    r2 = model.signal_ratio**2
-    resid = model.sigma_within**2 * (1.0 - r2)
-    denom = resid + model.judge_noise**2
-    g = 1.0 if denom == 0.0 else resid / denom
-    return (1.0 - g) * r2, g
-
-
 def model_spec(model: Model, n_max: int) -> ModelSpec:
     """Split ``model`` for pools of at most ``n_max`` candidates (and agents)."""
     f32 = np.float32
@@ -105,7 +96,7 @@ def model_spec(model: Model, n_max: int) -> ModelSpec:
         s_j = math.hypot(sw, ke)
         r_y = 1.0 if s_y == 0.0 else sw / s_y
         r_j = 1.0 if s_j == 0.0 else sw / s_j
-        wy, wx = _bayes(model)
+        wy, wx = model.linear_weights
         p = {
             "c0": model.sigma * math.sqrt(model.rho_between),
             "ca": model.sigma_agent,
