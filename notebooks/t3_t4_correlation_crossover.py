@@ -33,8 +33,7 @@ import numpy as np
 from matplotlib import pyplot as plt
 
 from align_theory import Align, GaussianModel, SingleAgent, expected_utility, simulate
-from align_theory.exact import expected_max_normal
-from align_theory.exact import crossover_kappa
+from align_theory.exact import crossover_kappa, expected_max_normal
 from align_theory.plotting import subplots
 
 TRIALS = int(os.environ.get("ALIGN_NB_TRIALS", "20000"))
