@@ -131,8 +131,10 @@ def test_t2_bayes_principal_monte_carlo_within_error(
 
 @given(law=joint_laws(), seed=st.integers(0, 2**31 - 1))
 def test_t2_holds_within_error_for_arbitrary_laws(law: JointLaw, seed: int) -> None:
-    """T2 for non-Gaussian, non-exchangeable laws: the tuned report-aware rule (its family
-    contains "max report") is no worse than SA on held-out draws, within error."""
+    """T2 for non-Gaussian, non-exchangeable laws: the fitted posterior-mean principal
+    (per-agent quadratic regression on training draws, no "max report" fallback) is no
+    worse than SA on held-out draws, within error (200 examples pass with the slow
+    profile)."""
     r = check_t2_general(law, 3, 3, trials=6000, seed=seed)
     assert r.holds, r
 

@@ -114,9 +114,9 @@ def all_checks(trials: int = 20_000) -> list[Check]:
     ]
     # T6: agent diversity
     rows.append(partial(check_t6_gaussian, diverse, 4, 4, trials=t))
-    rows.append(
-        partial(check_t6_bernoulli, BernoulliModel(2.0, 2.0, diversity=2.0), 4, 4, trials=t)
-    )
+    # E θ = 0.3 ≠ ½: a Beta(cθ, c(1−θ)) with its arguments swapped changes the coverage
+    for bm in (BernoulliModel(2.0, 2.0, diversity=2.0), BernoulliModel(1.2, 2.8, diversity=1.5)):
+        rows.append(partial(check_t6_bernoulli, bm, 4, 4, trials=t))
     rows.append(partial(check_t6_shortlist, diverse, 4, 4, trials=t))
     # T2 on non-Gaussian, non-exchangeable laws
     rows += [partial(check_t2_general, law, 4, 4, name=nm, trials=t) for nm, law in LAWS.items()]

@@ -14,7 +14,8 @@ errors (and by the closed form). The regimes:
   positive rate f′): Align(judge) < SingleAgent.
 * ``biased-judge``: the judge rewards a feature b, x̂ = x + βb + κν, and *competition* (a
   tournament incentive: an agent is paid for being selected) makes each agent propose
-  argmax_k (y + βb), its prediction of the judge's score. The bias is then selected twice —
+  argmax_k (y + (β/r²)b), the argmax of its prediction E[x̂ | y, b] = r²y + βb of the
+  judge's score (r² = 1/(1+τ²)). The bias is then selected twice —
   within each agent on y + βb and across agents on x̂ — and Align loses to SingleAgent at
   parameters where truthful agents (proposing argmax y) facing the *same* judge win.
 * ``shortlist-iid``: iid Gaussian candidates: Shortlist(N, M) (top M of one agent's N by y)
@@ -35,6 +36,7 @@ import numpy as np
 from align_theory.checks.selection import (
     align_vs_shortlist,
     bernoulli_params,
+    bernoulli_selections,
     pick,
     proposals,
     single_agent,
@@ -184,34 +186,6 @@ def regime_beyond_kappa_star(
     )
 
 
-def _bernoulli_align_sa_vote(
-    model: BernoulliModel, agents: int, per_agent: int, trials: int, seed: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-draw utilities of Align(judge), SingleAgent(N) and binary MajorityVote(N) (ties
-    score ½) on common random numbers: candidates from ``model.sample``; each selector picks
-    uniformly among the candidates its verifier accepts (key = verdict + a uniform
-    tie-break in [0, ½), drawn after the candidates), uniformly among all if it accepts
-    none."""
-    if model.wrong_answers != 1:
-        raise ValueError(
-            f"the vote regime counts one wrong answer, got wrong_answers={model.wrong_answers}"
-        )
-    rng = np.random.default_rng(seed)
-    draws = model.sample(rng, agents, per_agent, trials)
-    correct = draws.correct
-    akey = draws.y + 0.5 * rng.random(correct.shape)
-    pkey = draws.xhat + 0.5 * rng.random(correct.shape)
-    idx = np.argmax(akey, axis=-1)[..., None]
-    prop_c = np.take_along_axis(correct, idx, axis=-1)[..., 0]
-    prop_p = np.take_along_axis(pkey, idx, axis=-1)[..., 0]
-    align = pick(prop_c.astype(float), prop_p)
-    sa = pick(correct.reshape(trials, -1).astype(float), akey.reshape(trials, -1))
-    n = agents * per_agent
-    k = correct.reshape(trials, -1).sum(-1)
-    vote = np.where(2 * k > n, 1.0, np.where(2 * k == n, 0.5, 0.0))
-    return align, sa, vote
-
-
 def _bparams(model: BernoulliModel, agents: int, per_agent: int, trials: int) -> dict[str, object]:
     return bernoulli_params(model) | {"M": agents, "K": per_agent, "trials": trials}
 
@@ -259,7 +233,7 @@ def regime_low_recall(
     closed = expected_utility(model, Align(agents, per_agent, "judge")) - expected_utility(
         model, SingleAgent(agents * per_agent)
     )
-    align, sa, _ = _bernoulli_align_sa_vote(model, agents, per_agent, trials, seed)
+    align, sa, _ = bernoulli_selections(model, agents, per_agent, trials, seed)
     return _loss_report(
         "recall",
         "low-recall principal verifier (model B): Align(judge) < SA",
@@ -305,7 +279,7 @@ def regime_majority_easy(
     closed = expected_utility(model, Align(agents, per_agent, "judge")) - expected_utility(
         model, MajorityVote(n)
     )
-    align, _, vote = _bernoulli_align_sa_vote(model, agents, per_agent, trials, seed)
+    align, _, vote = bernoulli_selections(model, agents, per_agent, trials, seed)
     return _loss_report(
         "vote",
         "easy items, imperfect principal: Align(judge) < MajorityVote",
@@ -356,16 +330,25 @@ def regime_shortlist_iid(
 
 
 def biased_judge_closed(
-    agents: int, per_agent: int, tau: float, kappa: float, beta: float
+    agents: int,
+    per_agent: int,
+    tau: float,
+    kappa: float,
+    beta: float,
+    *,
+    weight: float | None = None,
 ) -> float:
     r"""E[x_Align] − μ in homogeneous model G (σ_w = 1, ρ = 0) when each agent proposes
-    argmax_k s_k with s = y + βb = x + τη + βb (tournament incentive, selecting on the
+    argmax_k s_k with s = y + w·b = x + τη + w·b (tournament incentive, selecting on the
     judge-rewarded feature b) and the judge picks argmax x̂, x̂ = x + βb + κν.
 
-    With S′ = √(1+τ²+β²) and V the standardized max of K scores s, the proposal has
-    x* = V/S′ + (residual of variance 1 − 1/S′²) and x̂* = (1+β²)V/S′ + (residual of variance
-    1+β²+κ² − (1+β²)²/S′²), residual covariance 1 − (1+β²)/S′²; :func:`group_select`
-    then gives E[x*] of the judge's choice among the M proposals.
+    The default w = β/r² = β(1+τ²) is the candidate the judge will rank highest in the
+    agent's eyes: E[x̂ | y, b] = r²y + βb (μ = 0), whose argmax is argmax y + (β/r²)b
+    (the definition of ``docs/incentives.md``). With S′ = √(1+τ²+w²), c = 1 + βw and V the
+    standardized max of K scores s, the proposal has x* = V/S′ + (residual of variance
+    1 − 1/S′²) and x̂* = cV/S′ + (residual of variance 1+β²+κ² − c²/S′²), residual
+    covariance 1 − c/S′²; :func:`group_select` then gives E[x*] of the judge's choice among
+    the M proposals.
 
     Parameters
     ----------
@@ -373,6 +356,8 @@ def biased_judge_closed(
         M agents × K candidates each.
     tau, kappa, beta : float
         Agent noise τ, judge noise κ and judge bias β.
+    weight : float, optional
+        The agents' weight w on b (default β(1+τ²) = β/r²).
 
     Returns
     -------
@@ -386,17 +371,18 @@ def biased_judge_closed(
     >>> bool(abs(biased_judge_closed(3, 4, 0.7, 0.9, 0.0) - judge_gap(3, 4, 0.7, 0.9) - sa) < 1e-8)
     True
     """
-    s2 = 1.0 + tau * tau + beta * beta
+    w = beta * (1.0 + tau * tau) if weight is None else weight
+    s2 = 1.0 + tau * tau + w * w
     s = math.sqrt(s2)
-    q = 1.0 + beta * beta
+    c = 1.0 + beta * w
     return group_select(
         agents,
         per_agent,
-        q / s,
+        c / s,
         1.0 / s,
-        math.sqrt(q + kappa * kappa - q * q / s2),
+        math.sqrt(max(1.0 + beta * beta + kappa * kappa - c * c / s2, 0.0)),
         math.sqrt(1.0 - 1.0 / s2),
-        1.0 - q / s2,
+        1.0 - c / s2,
     )
 
 
@@ -411,7 +397,8 @@ def regime_biased_judge(
     seed: int = 0,
 ) -> Report:
     """Regime: a biased judge amplified by competition. Under a tournament incentive each
-    agent proposes argmax_k (y + βb) (see the module docstring), so the bias feature b is
+    agent proposes the candidate the judge will rank highest in its eyes,
+    argmax_k E[x̂ | y, b] = argmax_k (y + (β/r²)b), r² = 1/(1+τ²), so the bias feature b is
     selected within agents and again by the judge across agents: E[x_Align(tournament)] −
     E[x_SA] < 0, while truthful agents facing the same judge (b independent of their pick,
     judge noise √(κ²+β²)) beat SA. Holds iff both signs hold (the truthful one by the closed
@@ -442,7 +429,8 @@ def regime_biased_judge(
     truthful = expected_utility(model, Align(agents, per_agent, "judge")) - sa_closed
     closed = model.mu + biased_judge_closed(agents, per_agent, tau, kappa, beta) - sa_closed
     d = model.sample(np.random.default_rng(seed), agents, per_agent, trials)
-    xs, _, xh = proposals(d, select_on=d.y + beta * d.b)
+    weight = beta * (1.0 + tau * tau)  # β/r²
+    xs, _, xh = proposals(d, select_on=d.y + weight * d.b)
     mc = paired_difference(pick(xs, xh), single_agent(d))
     params = {"M": agents, "K": per_agent, "tau": tau, "kappa": kappa, "beta": beta}
     return _loss_report(

@@ -19,6 +19,7 @@ from align_theory.results import Estimate, paired_difference
 __all__ = [
     "align_vs_shortlist",
     "bernoulli_params",
+    "bernoulli_selections",
     "gaussian_params",
     "one_agent_pools",
     "pick",
@@ -231,3 +232,52 @@ def bernoulli_params(model: BernoulliModel) -> dict[str, Any]:
         "s'": model.principal_tpr,
         "f'": model.principal_fpr,
     }
+
+
+def bernoulli_selections(
+    model: BernoulliModel, agents: int, per_agent: int, trials: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-draw utilities of Align(judge), SingleAgent(N) and binary MajorityVote(N) (ties
+    score ½) on common random numbers: candidates from ``model.sample``; each selector picks
+    uniformly among the candidates its verifier accepts (key = verdict + a uniform
+    tie-break in [0, ½), drawn after the candidates), uniformly among all if it accepts
+    none.
+
+    Parameters
+    ----------
+    model : BernoulliModel
+        Model B with one wrong answer (the vote counts correct against wrong).
+    agents, per_agent : int
+        M agents × K candidates.
+    trials, seed : int
+        Monte Carlo size and seed.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        Per-trial utilities of Align(M, K, judge), SingleAgent(N) and MajorityVote(N).
+
+    Examples
+    --------
+    >>> align, sa, vote = bernoulli_selections(BernoulliModel(1.0, 1.0), 2, 3, 5, 0)
+    >>> bool(np.all(align == sa))  # exact verifiers: both correct iff any candidate is
+    True
+    """
+    if model.wrong_answers != 1:
+        raise ValueError(
+            f"the vote regime counts one wrong answer, got wrong_answers={model.wrong_answers}"
+        )
+    rng = np.random.default_rng(seed)
+    draws = model.sample(rng, agents, per_agent, trials)
+    correct = draws.correct
+    akey = draws.y + 0.5 * rng.random(correct.shape)
+    pkey = draws.xhat + 0.5 * rng.random(correct.shape)
+    idx = np.argmax(akey, axis=-1)[..., None]
+    prop_c = np.take_along_axis(correct, idx, axis=-1)[..., 0]
+    prop_p = np.take_along_axis(pkey, idx, axis=-1)[..., 0]
+    align = pick(prop_c.astype(float), prop_p)
+    sa = pick(correct.reshape(trials, -1).astype(float), akey.reshape(trials, -1))
+    n = agents * per_agent
+    k = correct.reshape(trials, -1).sum(-1)
+    vote = np.where(2 * k > n, 1.0, np.where(2 * k == n, 0.5, 0.0))
+    return align, sa, vote
