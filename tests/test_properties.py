@@ -25,8 +25,8 @@ from align_theory.guarantees import (
     proposals,
     single_agent,
 )
-from align_theory.models import GaussianModel
-from align_theory.montecarlo import bayes_weights, compare
+from align_theory.models import GaussianModel, bayes_weights
+from align_theory.montecarlo import compare
 from align_theory.protocols import (
     Align,
     Oracle,
