@@ -202,6 +202,16 @@ def align_vs_shortlist(
 def gaussian_params(model: GaussianModel) -> dict[str, Any]:
     """The model G parameters a report shows: ρ_b, ρ_w, τ, κ, β.
 
+    Parameters
+    ----------
+    model : GaussianModel
+        The law.
+
+    Returns
+    -------
+    dict
+        ``rho_b``, ``rho_w``, ``tau``, ``kappa``, ``beta``.
+
     Examples
     --------
     >>> gaussian_params(GaussianModel())["tau"]
@@ -218,6 +228,16 @@ def gaussian_params(model: GaussianModel) -> dict[str, Any]:
 
 def bernoulli_params(model: BernoulliModel) -> dict[str, Any]:
     """The model B parameters a report shows: a, b, s, f, s′, f′.
+
+    Parameters
+    ----------
+    model : BernoulliModel
+        The law.
+
+    Returns
+    -------
+    dict
+        ``a``, ``b``, ``s``, ``f``, ``s'``, ``f'``.
 
     Examples
     --------

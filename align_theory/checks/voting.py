@@ -96,7 +96,13 @@ def classify_shape(values: np.ndarray, tol: float = 1e-12) -> Shape | None:
 @dataclass(frozen=True)
 class ChenCase:
     """A two-level difficulty mixture: fraction α easy (per-call accuracy p₁ > ½), the rest
-    hard (p₂ < ½), and the shape of F over odd K = 1, 3, …, k_max it produces."""
+    hard (p₂ < ½), and the shape of F over odd K = 1, 3, …, k_max it produces.
+
+    Examples
+    --------
+    >>> classify_shape(chen_vote_accuracy(np.arange(1, 62, 2), 0.4, 0.9, 0.45))
+    'inverse-U'
+    """
 
     alpha: float
     p1: float

@@ -21,7 +21,14 @@ __all__ = ["CompetitionResult", "competing_agents"]
 class CompetitionResult:
     """Two competing agents with anti-aligned tastes: the equilibrium ranks (j_0, j_1)
     (1 = propose own most valuable candidate), convergence, the ε-check (max unilateral gain
-    and its paired stderr), the principal's payoff and the ratio to E[max v] of all n."""
+    and its paired stderr), the principal's payoff and the ratio to E[max v] of all n.
+
+    Examples
+    --------
+    >>> r = CompetitionResult((1, 1), True, -0.01, 0.01, Estimate(1.8, 0.02, 100), 2.0)
+    >>> r.ratio, r.is_equilibrium
+    (0.9, True)
+    """
 
     ranks: tuple[int, int]
     converged: bool

@@ -19,7 +19,14 @@ __all__ = ["GameDraws", "draw_game"]
 
 @dataclass(frozen=True)
 class GameDraws:
-    """CRN draws of one game: arrays of shape (trials, M, K) and the offsets c (M,)."""
+    """CRN draws of one game: arrays of shape (trials, M, K) and the offsets c (M,).
+
+    Examples
+    --------
+    >>> d = draw_game(GaussianModel(), 3, 2, trials=4, seed=1)
+    >>> d.trials, d.agents, d.t.shape
+    (4, 3, (4, 3, 2))
+    """
 
     model: GaussianModel
     x: np.ndarray

@@ -95,7 +95,13 @@ def best_response(
 @dataclass(frozen=True)
 class Solution:
     """Result of best-response iteration: the profile, whether it reached a fixed point,
-    the number of rounds, and the principal's utility there (on the solving draws)."""
+    the number of rounds, and the principal's utility there (on the solving draws).
+
+    Examples
+    --------
+    >>> Solution((Strategy(),), True, 1, Estimate(1.0, 0.1, 10)).converged
+    True
+    """
 
     profile: tuple[Strategy, ...]
     converged: bool
@@ -217,7 +223,14 @@ class EquilibriumCheck:
     unilateral deviation to another grid strategy (``gains``) and its paired standard
     error (``stderrs``); ``eps`` = max gain; ``holds`` iff every gain is ≤ ``z``·its
     standard error (no deviation gains beyond Monte Carlo error): an ε-equilibrium with ε
-    at Monte Carlo level."""
+    at Monte Carlo level.
+
+    Examples
+    --------
+    >>> eq = EquilibriumCheck((0.01, -0.2), (0.01, 0.01), (Strategy(), Strategy()), 4.0)
+    >>> eq.eps, eq.holds
+    (0.01, True)
+    """
 
     gains: tuple[float, ...]
     stderrs: tuple[float, ...]
@@ -290,7 +303,14 @@ def check_equilibrium(
 @dataclass(frozen=True)
 class TrustResult:
     """The principal's best announced trust: for each trust factor f (rule = Bayes with
-    w_r·f), the agents' symmetric equilibrium and the principal's utility there."""
+    w_r·f), the agents' symmetric equilibrium and the principal's utility there.
+
+    Examples
+    --------
+    >>> sols = tuple(Solution((Strategy(),), True, 1, Estimate(u, 0.1, 10)) for u in (1, 2))
+    >>> TrustResult((0.5, 1.0), sols, 1).best_factor
+    1.0
+    """
 
     factors: tuple[float, ...]
     solutions: tuple[Solution, ...]

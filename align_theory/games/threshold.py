@@ -174,7 +174,14 @@ def threshold_delegation(values: np.ndarray, theta: float) -> np.ndarray:
 @dataclass(frozen=True)
 class ThresholdResult:
     """Single-agent threshold delegation: threshold θ (``rule``: ``median`` or ``half_mean``),
-    the principal's payoff, closed-form E[max v] and the ratio payoff/E[max]."""
+    the principal's payoff, closed-form E[max v] and the ratio payoff/E[max].
+
+    Examples
+    --------
+    >>> r = ThresholdResult("median", 1.0, Estimate(1.0, 0.1, 100), 2.0)
+    >>> r.ratio, r.ratio_stderr
+    (0.5, 0.05)
+    """
 
     rule: str
     theta: float

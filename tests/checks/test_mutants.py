@@ -17,16 +17,20 @@ from align_theory.checks.diversity import (
     check_t6_shortlist,
 )
 from align_theory.checks.enumeration import stage_by_enumeration
+from align_theory.checks.incentives import check_t7_team, check_t7_tournament
 from align_theory.checks.laws import LAWS, JointLaw, check_t2_general
 from align_theory.checks.regimes import (
     biased_judge_closed,
+    regime_beyond_kappa_star,
     regime_biased_judge,
     regime_low_recall,
     regime_majority_easy,
+    regime_reliable_agent,
     regime_shortlist_iid,
 )
 from align_theory.checks.statements import check_t1, check_t2, check_t3, check_t5
 from align_theory.exact import expected_max_normal, expected_utility, stage_operator
+from align_theory.games import StrategyGrid
 from align_theory.models import BernoulliModel, GaussianModel
 from align_theory.montecarlo import simulate
 from align_theory.protocols import Align, SingleAgent
@@ -174,6 +178,8 @@ def test_regimes_with_m_not_k(m: int, k: int) -> None:
     for r in (
         regime_low_recall(agents=m, per_agent=k, trials=20_000, seed=9),
         regime_shortlist_iid(m, k, trials=20_000, seed=9),
+        regime_reliable_agent(m, k, 0.5, trials=20_000, seed=9),
+        regime_beyond_kappa_star(m, k, 1.0, 2.0, trials=20_000, seed=9),
     ):
         _passes(r)
     vote = regime_majority_easy(agents=m, per_agent=k, trials=20_000, seed=9)
@@ -182,3 +188,13 @@ def test_regimes_with_m_not_k(m: int, k: int) -> None:
 
 def test_regime_biased_judge_with_m_not_k() -> None:
     _passes(regime_biased_judge(3, 5, trials=20_000, seed=10))
+
+
+@pytest.mark.parametrize(("m", "k"), MK, ids=MK_IDS)
+def test_t7_rows_with_m_not_k(m: int, k: int) -> None:
+    team_grid = StrategyGrid(w_b=(0.0, 0.5), w_t=(0.0, 0.5), shifts=(1.0,), scales=(2.0,))
+    _passes(check_t7_team(agents=m, per_agent=k, trials=TRIALS, seed=11, grid=team_grid))
+    scale4 = StrategyGrid(w_b=(0.0,), w_t=(0.0,), shifts=(), scales=(4.0,))
+    r = check_t7_tournament(agents=m, per_agent=k, trials=TRIALS, seed=11, grid=scale4)
+    _passes(r)
+    assert r.extra["best_factor"] == 0.25
