@@ -43,6 +43,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax.scipy.special import ndtri
 
+from align_theory.engine.posterior_kernel import NODES as POSTERIOR_NODES
+from align_theory.engine.posterior_kernel import posterior_mean_jax
 from align_theory.models import BernoulliModel, EmpiricalPool, GaussianModel, Model
 from align_theory.protocols import (
     Align,
@@ -375,12 +377,16 @@ def _principal(
     xh: jax.Array,
     off: jax.Array,
     tie2: jax.Array | None,
+    static: Static | None = None,
+    per_agent: int | None = None,
 ) -> jax.Array:
     if rule == "exact":
         score = x
     elif rule == "judge":
         score = xh
-    else:
+    elif rule == "bayes" and static is not None and per_agent is not None:
+        score = posterior_mean_jax(p, y, xh, off.reshape(-1), per_agent, static[1], static[2])
+    else:  # linear (and bayes for one agent's shortlist: one shared level, same ranking)
         score = p["wy"] * (y - off) + p["wx"] * xh
     return jnp.argmax(_key(score, tie2), axis=-1)
 
@@ -408,7 +414,9 @@ def _candidate_utility(static: Static, p: Params, proto: Protocol, pool: _Pool) 
         idx = jnp.argmax(_key(y, pool.tie), axis=2)
         px, py, pxh = _take(x, idx), _take(y, idx), _take(xh, idx)
         t2 = None if pool.tie2 is None else pool.tie2[:, :, 0]
-        return _take(px, _principal(proto.principal, p, px, py, pxh, pool.off[None, :], t2))
+        off = pool.off[None, :]
+        gs = static if static[0] == "G" else None
+        return _take(px, _principal(proto.principal, p, px, py, pxh, off, t2, gs, proto.per_agent))
     fx, fy, fxh = x.reshape(t, -1), y.reshape(t, -1), xh.reshape(t, -1)
     ftie = None if pool.tie is None else pool.tie.reshape(t, -1)
     ftie2 = None if pool.tie2 is None else pool.tie2.reshape(t, -1)
@@ -487,7 +495,7 @@ def _g_sufficient(static: Static, p: Params, proto: Protocol, key: jax.Array, t:
         if isinstance(proto, SingleAgent):
             return _take(x, jnp.argmax(y, axis=1))
         xh = x + p["ke"] * _normal(ks[3], (t, g))
-        return _take(x, _principal(proto.principal, p, x, y, xh, off, None))
+        return _take(x, _principal(proto.principal, p, x, y, xh, off, None, static, k))
     raise ValueError(f"{type(proto).__name__} has no sufficient-statistics sampler in model G")
 
 
@@ -587,7 +595,7 @@ def supports_sufficient(model: Model, proto: Protocol) -> bool:
     """True when ``proto`` has a sufficient-statistics sampler in ``model``."""
     if (
         isinstance(proto, Align)
-        and proto.principal == "bayes"
+        and proto.principal in ("linear", "bayes")
         and not isinstance(model, GaussianModel)
     ):
         return False
@@ -605,9 +613,9 @@ def check_supported(model: Model, protocols: Sequence[Protocol]) -> None:
     """Raise for protocol/model pairs no sampler defines (same messages as the reference)."""
     for proto in protocols:
         rule = getattr(proto, "principal", "exact")
-        if rule == "bayes" and not isinstance(model, GaussianModel):
+        if rule in ("linear", "bayes") and not isinstance(model, GaussianModel):
             raise NotImplementedError(
-                "the 'bayes' principal is defined for model G only; use principal='judge'"
+                f"the {rule!r} principal is defined for model G only; use principal='judge'"
             )
         if isinstance(proto, MajorityVote | FilterVote) and isinstance(model, GaussianModel):
             raise ValueError(
@@ -664,9 +672,10 @@ def trial_width(static: Static, protocols: Sequence[Protocol], sampler: str) -> 
                 width += 16 * g * (n // g + 4) + 16 * (m + 2) * 4 + 32
             else:
                 width += 24 * g + 16
+            width += _bayes_width(static, proto)
         return width
     n_max = max(_layout(q)[0] for q in protocols)
-    width = 24 * n_max + 16
+    width = 24 * n_max + 16 + max(_bayes_width(static, q) for q in protocols)
     if kind in ("B", "E"):
         vote = 0
         for q in protocols:
@@ -678,6 +687,15 @@ def trial_width(static: Static, protocols: Sequence[Protocol], sampler: str) -> 
                 vote = max(vote, 3 * q.n * (m + 1))
         width += vote + 8 * n_max
     return width
+
+
+def _bayes_width(static: Static, proto: Protocol) -> int:
+    """Words per trial of the posterior grids of ``bayes`` (M × G_u × G_A, ~8 live arrays)."""
+    if not (isinstance(proto, Align) and proto.principal == "bayes" and static[0] == "G"):
+        return 0
+    g_u = POSTERIOR_NODES if static[1] else 1
+    g_a = POSTERIOR_NODES if static[2] else 1
+    return 8 * proto.agents * g_u * g_a
 
 
 def as_device_params(params: dict[str, np.ndarray]) -> Params:
