@@ -84,11 +84,18 @@ def print_table(reports: Sequence[Report], file: Any = None) -> None:
 
 def all_checks(trials: int) -> list[Callable[[], Report]]:
     """Every row of ``align verify``: statements T1–T6 and the regimes
-    (:func:`align_theory.guarantees.default_checks`), then the incentive rows of T7."""
+    (:func:`align_theory.guarantees.default_checks`), T2 in nested model G with the true
+    posterior mean (:func:`align_theory.posterior_checks.posterior_checks`), then the
+    incentive rows of T7."""
     from align_theory.guarantees import default_checks
     from align_theory.incentives import incentive_checks
+    from align_theory.posterior_checks import posterior_checks
 
-    return default_checks(trials=trials) + incentive_checks(trials=trials)
+    return (
+        default_checks(trials=trials)
+        + posterior_checks(trials=trials)
+        + incentive_checks(trials=trials)
+    )
 
 
 def _verify(args: argparse.Namespace) -> int:
