@@ -21,7 +21,7 @@ import numpy as np
 
 from align_theory.exact import expected_utility
 from align_theory.exact.posterior import posterior_mean
-from align_theory.models import GaussianModel, sample
+from align_theory.models import GaussianDraws, GaussianModel, sample
 from align_theory.protocols import Align, SingleAgent
 from align_theory.results import Z_TOL, Report
 
@@ -99,6 +99,7 @@ def numpy_align_minus_sa(
     if rule not in ("linear", "bayes"):
         raise ValueError(f"rule must be 'linear' or 'bayes', got {rule!r}")
     d = sample(model, rng, agents, per_agent, trials)
+    assert isinstance(d, GaussianDraws)
     idx = d.y.argmax(axis=2)[..., None]
     px, py, pxh = (np.take_along_axis(a, idx, axis=2)[..., 0] for a in (d.x, d.y, d.xhat))
     if rule == "bayes":
