@@ -113,7 +113,7 @@ def test_default_rule_converges(name: str) -> None:
 def test_max_normal_moments() -> None:
     e, v = max_normal_moments(1)
     assert abs(e) < 1e-12 and abs(v - 1.0) < 1e-10
-    e3, v3 = max_normal_moments(3)
+    e3, _ = max_normal_moments(3)
     assert abs(e3 - 1.5 / math.sqrt(math.pi)) < 1e-10
     with pytest.raises(ValueError, match="k must be"):
         max_normal_moments(0)
