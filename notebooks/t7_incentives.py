@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -31,7 +33,7 @@ import numpy as np
 from matplotlib import pyplot as plt
 
 from align_theory import Align, GaussianModel, expected_utility
-from align_theory.incentives import (
+from align_theory.games import (
     competing_agents,
     equilibrium_utilities,
     kk_delegation,

@@ -3,7 +3,7 @@ incentives (statement T7).
 
 Model G with ρ = 0, τ = 1, κ = 1 and M = K = 4. For each incentive scheme the agents play a
 symmetric best-response equilibrium on the finite strategy grid of
-:mod:`align_theory.incentives` (which candidate to propose, how to report), computed by Monte
+:mod:`align_theory.games` (which candidate to propose, how to report), computed by Monte
 Carlo on common random numbers. Two principals: one that keeps full trust in reports (the
 T2 Bayes weights) whatever the agents do, and one that announces its best trust factor
 against the agents' response. Reference lines: the closed forms of Align with the Bayes
@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from align_theory import Align, GaussianModel, SingleAgent, expected_utility
-from align_theory.incentives import equilibrium_utilities
+from align_theory.games import equilibrium_utilities
 from align_theory.plotting import figure_args, save, subplots
 
 M, K = 4, 4
@@ -82,7 +82,7 @@ def main() -> int:
 Figure 7. The principal's equilibrium utility (σ units, mean ± 2 standard errors) under
 each incentive scheme, model G with rho = 0, tau = 1, kappa = 1, M = {M} agents x K = {K}.
 Agents play a symmetric best-response equilibrium on the strategy grid of
-align_theory.incentives (proposal weight on the judge feature and private taste, report
+align_theory.games (proposal weight on the judge feature and private taste, report
 truthful/shifted/scaled); grey bars: the principal keeps the T2 Bayes trust in reports,
 blue: it announces its best trust factor against the agents' response. Lines: closed forms
 of Align with the Bayes principal ({refs["Align, Bayes principal (closed form)"]:.4f}), Align

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from align_theory import Align, BernoulliModel, GaussianModel, SingleAgent, expected_utility
-from align_theory.exact.posterior import max_normal_moments, posterior_mean
-from align_theory.posterior_checks import (
+from align_theory.checks.posterior import (
     EXAMPLE,
     NESTED_CASES,
     check_t2_nested,
     numpy_align_minus_sa,
     regime_linear_nested,
 )
+from align_theory.exact.posterior import max_normal_moments, posterior_mean
 
 NESTED = {
     "rho_b=0": GaussianModel(rho_between=0.0, rho_within=0.9, tau=0.6, kappa=0.8),

@@ -12,19 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from align_theory.exact import expected_utility
-from align_theory.guarantees import (
-    Z_TOL,
-    JointLaw,
-    check_t2_general,
-    coverage_diverse,
-    draw_gaussian,
-    judge_gap,
-    kappa_star,
-    pick,
-    proposals,
-    single_agent,
-)
+from align_theory.checks.laws import JointLaw, check_t2_general
+from align_theory.checks.selection import pick, proposals, single_agent
+from align_theory.exact import coverage_diverse, expected_utility, judge_gap, kappa_star
 from align_theory.models import GaussianModel
 from align_theory.montecarlo import bayes_weights, compare
 from align_theory.protocols import (
@@ -35,6 +25,7 @@ from align_theory.protocols import (
     Shortlist,
     SingleAgent,
 )
+from align_theory.results import Z_TOL
 
 unit = st.floats(0.0, 1.0)
 noise = st.floats(0.0, 3.0)
@@ -130,7 +121,7 @@ def test_t2_bayes_principal_monte_carlo_within_error(
 ) -> None:
     """T2 by Monte Carlo (numpy sampler, the Bayes score w_y·y + w_x̂·x̂): the paired
     difference Align(bayes) − SA is ≥ −Z_TOL standard errors."""
-    d = draw_gaussian(model, m, k, 8000, np.random.default_rng(seed))
+    d = model.sample(np.random.default_rng(seed), m, k, 8000)
     xs, ys, xh = proposals(d)
     wy, wx = bayes_weights(model)
     diff = pick(xs, wy * ys + wx * xh) - single_agent(d)
@@ -168,7 +159,7 @@ def test_one_agent_align_equals_single_agent_pointwise(
     model: GaussianModel, k: int, seed: int
 ) -> None:
     """M = 1 on common draws: the outputs are identical on every draw (exact equality)."""
-    d = draw_gaussian(model, 1, k, 500, np.random.default_rng(seed))
+    d = model.sample(np.random.default_rng(seed), 1, k, 500)
     xs, ys, xh = proposals(d)
     sa = single_agent(d)
     for score in (xs, ys, xh):

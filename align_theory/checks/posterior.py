@@ -14,8 +14,6 @@ r"""``align verify`` rows for the true posterior-mean principal in nested model 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from functools import partial
 
 import numpy as np
 
@@ -29,7 +27,6 @@ __all__ = [
     "NESTED_CASES",
     "check_t2_nested",
     "numpy_align_minus_sa",
-    "posterior_checks",
     "regime_linear_nested",
 ]
 
@@ -191,14 +188,3 @@ def regime_linear_nested(
         se,
         holds=closed < 0 and mean < -Z_TOL * se,
     )
-
-
-def posterior_checks(trials: int = 20_000) -> list[Callable[[], Report]]:
-    """The rows of this module: one T2-nested row per :data:`NESTED_CASES` entry, then
-    R:linear-nested."""
-    rows: list[Callable[[], Report]] = [
-        partial(check_t2_nested, model, m, k, name=name, trials=trials)
-        for name, (model, m, k) in NESTED_CASES.items()
-    ]
-    rows.append(partial(regime_linear_nested, trials=trials))
-    return rows

@@ -9,17 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import special
 
-from align_theory.exact import beta_binomial_majority
-from align_theory.guarantees import Z_TOL, Report, judge_gap
-from align_theory.models import BernoulliModel
-from align_theory.regimes import (
-    CHEN_SHAPES,
-    ChenCase,
+from align_theory.checks.regimes import (
     biased_judge_closed,
-    check_beta_binomial_limit,
-    check_chen_shape,
-    chen_vote_accuracy,
-    classify_shape,
     regime_beyond_kappa_star,
     regime_biased_judge,
     regime_low_recall,
@@ -27,6 +18,17 @@ from align_theory.regimes import (
     regime_reliable_agent,
     regime_shortlist_iid,
 )
+from align_theory.checks.voting import (
+    CHEN_SHAPES,
+    ChenCase,
+    check_beta_binomial_limit,
+    check_chen_shape,
+    chen_vote_accuracy,
+    classify_shape,
+)
+from align_theory.exact import beta_binomial_majority, judge_gap
+from align_theory.models import BernoulliModel
+from align_theory.results import Z_TOL, Report
 
 TRIALS = 20_000
 

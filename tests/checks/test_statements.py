@@ -1,4 +1,4 @@
-"""The statement checks of align_theory.guarantees: each passes where the statement holds,
+"""The statement checks of align_theory.checks: each passes where the statement holds,
 and fails (``holds`` False) where its hypothesis is violated, so the checks can fail."""
 
 from __future__ import annotations
@@ -6,24 +6,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from align_theory.exact import expected_utility
-from align_theory.guarantees import (
-    LAWS,
-    JointLaw,
-    Report,
-    check_t2_general,
-    check_t4,
+from align_theory.checks import all_checks
+from align_theory.checks.diversity import (
     check_t6_bernoulli,
     check_t6_gaussian,
     check_t6_shortlist,
+)
+from align_theory.checks.laws import LAWS, JointLaw, check_t2_general
+from align_theory.checks.statements import check_t4
+from align_theory.exact import (
     coverage_diverse,
-    default_checks,
+    expected_utility,
     judge_gap,
     kappa_star,
     kappa_star_table,
 )
 from align_theory.models import BernoulliModel, GaussianModel
 from align_theory.protocols import Oracle
+from align_theory.results import Report
 
 TRIALS = 10_000
 DIVERSE = GaussianModel(rho_between=0.2, rho_within=0.7, tau=0.5)
@@ -126,8 +126,8 @@ def test_joint_law_heavy_tails_have_unit_variance_noise() -> None:
     assert np.array_equal(d.xhat, d.x)
 
 
-def test_default_grid_covers_every_statement_and_regime() -> None:
-    checks = default_checks(trials=1000)
+def test_all_checks_cover_every_statement_and_regime() -> None:
+    checks = all_checks(trials=1000)
     names = {getattr(c, "func", c).__name__ for c in checks}
     expected = {
         "check_t1",
@@ -148,8 +148,13 @@ def test_default_grid_covers_every_statement_and_regime() -> None:
         "regime_majority_easy",
         "check_chen_shape",
         "check_beta_binomial_limit",
+        "check_t7_team",
+        "check_t7_tournament",
+        "check_t7_bias",
+        "check_t7_threshold",
     }
     assert expected <= names
+    assert len(checks) == len(all_checks(trials=10))
 
 
 @pytest.mark.slow
