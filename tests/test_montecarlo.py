@@ -25,15 +25,13 @@ from align_theory import (
     RandomPick,
     Shortlist,
     SingleAgent,
+    reference,
 )
-from align_theory.engine import reference
-from align_theory.engine.samplers import as_device_params, model_spec, trial_width
 from align_theory.montecarlo import (
     BLOCK,
     CHUNK_BYTES,
     Estimate,
     SimulationInterrupted,
-    _program,
     chunk_trials,
     compare,
     resolve_sampler,
@@ -41,6 +39,9 @@ from align_theory.montecarlo import (
     simulate,
     simulate_each,
 )
+from align_theory.montecarlo.kernels import as_device_params, trial_width
+from align_theory.montecarlo.run import _program
+from align_theory.montecarlo.specs import model_spec
 
 G_MODEL = GaussianModel(
     mu=0.3,
@@ -300,7 +301,7 @@ def test_t1_pointwise_and_paired_stderr() -> None:
 def test_t1_violation_counter_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     """The counter is not vacuous: pointed (by hand) at the pair RandomPick vs Oracle on 16
     candidates, it counts the draws where candidate 0 is not the best: P = 15/16 in G."""
-    import align_theory.montecarlo as mc
+    import align_theory.montecarlo.run as mc
 
     monkeypatch.setattr(mc, "_t1_pairs", lambda protocols: ((0, 1),))
     mc._program.cache_clear()

@@ -197,7 +197,7 @@ def test_nested_bayes_has_no_closed_form() -> None:
 
 @pytest.mark.parametrize("rule", ["linear", "bayes"])
 def test_model_b_refuses_the_model_g_rules(rule: str) -> None:
-    from align_theory.engine import reference
+    from align_theory import reference
     from align_theory.montecarlo import simulate
 
     b = BernoulliModel(1.0, 1.0)
@@ -246,8 +246,8 @@ def test_t2_nested_row_passes_and_engines_agree() -> None:
 def test_jax_kernel_matches_numpy(name: str, m: int, k: int) -> None:
     import jax.numpy as jnp
 
-    from align_theory.engine.posterior_kernel import posterior_mean_jax
-    from align_theory.engine.samplers import model_spec
+    from align_theory.montecarlo.posterior import posterior_mean_jax
+    from align_theory.montecarlo.specs import model_spec
 
     model = NESTED[name]
     _, py, pxh = _proposals(model, m, k, 500, seed=9)
@@ -259,8 +259,8 @@ def test_jax_kernel_matches_numpy(name: str, m: int, k: int) -> None:
         jnp.asarray(pxh - model.mu, jnp.float32),
         p["off"][:m],
         k,
-        bool(spec.static[1]),
-        bool(spec.static[2]),
+        spec.static.has_level,  # type: ignore[union-attr]
+        spec.static.has_agent,  # type: ignore[union-attr]
     )
     ref = posterior_mean(model, py, pxh, k) - model.mu
     assert np.max(np.abs(np.asarray(out) - ref)) < 2e-4 * model.sigma
@@ -268,7 +268,7 @@ def test_jax_kernel_matches_numpy(name: str, m: int, k: int) -> None:
 
 @pytest.mark.parametrize("sampler", ["candidates", "sufficient"])
 def test_jax_engine_matches_reference_engine(sampler: str) -> None:
-    from align_theory.engine import reference
+    from align_theory import reference
     from align_theory.montecarlo import simulate
 
     model, m, k = NESTED_CASES["rho_b>0"]

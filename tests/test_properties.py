@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from align_theory.checks.laws import JointLaw, check_t2_general
 from align_theory.checks.selection import pick, proposals, single_agent
 from align_theory.exact import coverage_diverse, expected_utility, judge_gap, kappa_star
-from align_theory.models import GaussianModel
-from align_theory.montecarlo import bayes_weights, compare
+from align_theory.models import GaussianModel, bayes_weights
+from align_theory.montecarlo import compare
 from align_theory.protocols import (
     Align,
     Oracle,

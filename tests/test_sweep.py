@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import align_theory.sweep as sw
+import align_theory.montecarlo.sweep as sw
 from align_theory import Align, BernoulliModel, GaussianModel, MajorityVote, SingleAgent
 from align_theory.montecarlo import compare, simulate_each
-from align_theory.sweep import expand_grid, sweep
+from align_theory.montecarlo.sweep import expand_grid, sweep
 
 PROTOS = [Align(4, 4, "judge"), SingleAgent(16)]
 GRID = {"kappa": [0.0, 0.5, 1.0], "tau": [0.5, 1.5]}

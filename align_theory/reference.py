@@ -1,16 +1,21 @@
-"""The first Monte Carlo path (numpy, written by the lead), kept as an independent reference.
+"""The independent numpy engine, kept as a reference for the JAX engine's tests.
 
 The JAX engine of :mod:`align_theory.montecarlo` is cross-checked against it in the tests;
 it is not used by the public API. Every candidate of every trial is drawn (the
 "exact-candidates" mode), in fixed blocks of ``BLOCK`` trials; block i uses the random
-stream ``SeedSequence(seed).spawn(...)[i]``. :func:`compare` evaluates several protocols on
-the *same* draws (common random numbers).
+stream ``SeedSequence(seed).spawn(...)[i]``, split into a law stream and a tie-break
+stream. Models G and B are drawn by their one numpy law (``GaussianModel.sample``,
+``BernoulliModel.sample`` in :mod:`align_theory.models`), independent of the JAX kernels'
+sampling; recorded pools are replayed by a uniformly drawn question. :func:`compare`
+evaluates several protocols on the same draws (common random numbers): protocols of one
+pool layout (n candidates from g agents) read the same candidates.
 
-Randomness layout (per trial, for the largest budget N among the protocols compared): model
-G draws Z₀, agent shifts A_1..A_N and per-candidate Z, η, b, ν; model B draws θ, agent θ_a,
-correctness, verdict, wrong-answer and tie-break uniforms. A protocol reading a pool of
-n = g·k candidates from g agents uses the first n candidate draws and the first g agent
-draws, so protocols with different budgets or agent layouts still share their randomness.
+Examples
+--------
+>>> from align_theory import GaussianModel, RandomPick
+>>> est = simulate(GaussianModel(mu=1.0), RandomPick(4), trials=2048, seed=0)
+>>> abs(est.mean - 1.0) < 4 * est.stderr
+True
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy as np
 
 from align_theory._validate import positive_int
 from align_theory.exact.posterior import posterior_mean
-from align_theory.models import BernoulliModel, GaussianModel, Model, bayes_weights
+from align_theory.models import BernoulliModel, EmpiricalPool, GaussianModel, Model
 from align_theory.protocols import (
     Align,
     FilterVote,
@@ -35,10 +40,11 @@ from align_theory.protocols import (
     RandomPick,
     Shortlist,
     SingleAgent,
+    pool_layout,
 )
 from align_theory.results import CompareResult, Estimate
 
-__all__ = ["BLOCK", "CompareResult", "Estimate", "bayes_weights", "compare", "simulate"]
+__all__ = ["BLOCK", "compare", "simulate"]
 
 BLOCK = 1024
 """Trials per random-number block (the unit that makes results chunk-size independent)."""
@@ -62,83 +68,42 @@ class _Pool:
     discrete: bool
 
 
-def _base_draws(model: Model, rng: np.random.Generator, t: int, n: int) -> dict[str, np.ndarray]:
-    base: dict[str, np.ndarray] = {
-        "tie": rng.random((t, n)),
-        "tie2": rng.random((t, n)),
-    }
-    if isinstance(model, GaussianModel):
-        base["z0"] = rng.standard_normal(t)
-        base["shift"] = rng.standard_normal((t, n))
-        for k in ("z", "eta", "b", "nu"):
-            base[k] = rng.standard_normal((t, n))
-    elif isinstance(model, BernoulliModel):
-        theta = rng.beta(model.a, model.b, size=t)
-        base["theta"] = theta
-        if model.diversity is not None:
-            c = model.diversity
-            th = np.clip(theta, 1e-300, 1 - 1e-16)[:, None]
-            base["theta_agent"] = rng.beta(c * th, c * (1 - th), size=(t, n))
-        for k in ("u", "v1", "v2", "w"):
-            base[k] = rng.random((t, n))
-        m = model.wrong_answers
-        if model.wrong_concentration is not None:
-            base["wprob"] = rng.dirichlet(np.full(m, model.wrong_concentration), size=t)
-        base["vote_tie"] = rng.random((t, m + 1))
-    else:
-        q = model.shape[0]
-        base["question"] = rng.integers(0, q, size=t)
+def _ties(model: Model, rng: np.random.Generator, t: int, n: int) -> dict[str, np.ndarray]:
+    """Tie-break uniforms (and, for a recorded pool, the drawn questions) of one block."""
+    base: dict[str, np.ndarray] = {"tie": rng.random((t, n)), "tie2": rng.random((t, n))}
+    if isinstance(model, BernoulliModel):
+        base["vote_tie"] = rng.random((t, model.wrong_answers + 1))
+    elif isinstance(model, EmpiricalPool):
+        base["question"] = rng.integers(0, model.shape[0], size=t)
         base["vote_tie"] = rng.random((t, int(model.answers.max()) + 3))
     return base
 
 
-def _layout(model: Model, base: dict[str, np.ndarray], n: int, g: int) -> _Pool:
+def _layout(
+    model: Model, law: np.random.SeedSequence, base: dict[str, np.ndarray], n: int, g: int
+) -> _Pool:
+    """The pool of n = g·k candidates of one block. Models G and B are drawn by their one
+    numpy law, ``model.sample`` (:mod:`align_theory.models`), from a generator started
+    afresh at the block's law seed for every layout, so protocols of one layout share
+    their draws (and layouts share what the law draws first)."""
     t = base["tie"].shape[0]
     k = n // g
-    agent = np.arange(n) // k
 
     def shape(a: np.ndarray) -> np.ndarray:
         return a.reshape(t, g, k)
 
     tie, tie2 = shape(base["tie"][:, :n]), shape(base["tie2"][:, :n])
     if isinstance(model, GaussianModel):
-        s, rb, rw = model.sigma, model.rho_between, model.rho_within
-        x = model.mu + s * (
-            math.sqrt(rb) * base["z0"][:, None]
-            + math.sqrt(rw - rb) * base["shift"][:, agent]
-            + math.sqrt(1 - rw) * base["z"][:, :n]
-        )
-        offsets = model.offsets(g)
-        y = x + offsets[agent] + model.tau * base["eta"][:, :n]
-        xhat = x + model.beta * base["b"][:, :n] + model.kappa * base["nu"][:, :n]
-        return _Pool(shape(x), shape(y), shape(xhat), offsets, None, tie, tie2, None, False)
+        gd = model.sample(np.random.default_rng(law), g, k, t)
+        return _Pool(gd.x, gd.y, gd.xhat, model.offsets(g), None, tie, tie2, None, False)
     if isinstance(model, BernoulliModel):
-        if "theta_agent" in base:
-            theta = base["theta_agent"][:, agent]
-        else:
-            theta = base["theta"][:, None]
-        correct = base["u"][:, :n] < theta
-        y = np.where(
-            correct, base["v1"][:, :n] < model.agent_tpr, base["v1"][:, :n] < model.agent_fpr
-        )
-        xhat = np.where(
-            correct,
-            base["v2"][:, :n] < model.principal_tpr,
-            base["v2"][:, :n] < model.principal_fpr,
-        )
-        m = model.wrong_answers
-        if "wprob" in base:
-            cdf = np.cumsum(base["wprob"], axis=1)
-            wrong = 1 + (base["w"][:, :n, None] > cdf[:, None, :-1]).sum(axis=2)
-        else:
-            wrong = 1 + np.minimum((base["w"][:, :n] * m).astype(np.int64), m - 1)
-        answer = np.where(correct, 0, wrong)
+        bd = model.sample(np.random.default_rng(law), g, k, t)
         return _Pool(
-            shape(correct.astype(float)),
-            shape(y.astype(float)),
-            shape(xhat.astype(float)),
+            bd.correct.astype(float),
+            bd.y,
+            bd.xhat,
             np.zeros(g),
-            shape(answer),
+            bd.answer,
             tie,
             tie2,
             base["vote_tie"],
@@ -302,14 +267,6 @@ def _utility(model: Model, proto: Protocol, pool: _Pool) -> np.ndarray:
     raise TypeError(f"unknown protocol {proto!r}")
 
 
-def _layout_of(proto: Protocol) -> tuple[int, int]:
-    if isinstance(proto, Align):
-        return proto.n, proto.agents
-    if isinstance(proto, Shortlist):
-        return proto.n, 1
-    return proto.n, proto.agents
-
-
 # ---------------------------------------------------------------------------- drivers
 
 
@@ -331,7 +288,7 @@ def _run(
 ) -> tuple[np.ndarray, np.ndarray, int, list[tuple[int, int]]]:
     """Sums and cross-products of the per-trial utilities, and T1 violations."""
     _check_run(trials, seed)
-    n_max = max(_layout_of(p)[0] for p in protocols)
+    n_max = max(pool_layout(p)[0] for p in protocols)
     pairs = [
         (i, j)
         for i, p in enumerate(protocols)
@@ -346,14 +303,14 @@ def _run(
     s2 = np.zeros((np_, np_))
     violations = 0
     for seq, size in _blocks(trials, seed):
-        rng = np.random.default_rng(seq)
-        base = _base_draws(model, rng, size, n_max)
+        law, ties = seq.spawn(2)
+        base = _ties(model, np.random.default_rng(ties), size, n_max)
         pools: dict[tuple[int, int], _Pool] = {}
         us = []
         for p in protocols:
-            lay = _layout_of(p)
+            lay = pool_layout(p)
             if lay not in pools:
-                pools[lay] = _layout(model, base, *lay)
+                pools[lay] = _layout(model, law, base, *lay)
             us.append(_utility(model, p, pools[lay]))
         u = np.stack(us)
         s1 += u.sum(axis=1)

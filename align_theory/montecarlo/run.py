@@ -5,7 +5,7 @@ sections 1–2) by streaming trials (questions) through a jitted, vmapped JAX pr
 chunks; memory is bounded by the chunk, whatever ``trials`` is. It runs on JAX's default
 device (CPU here; unchanged on a GPU).
 
-Samplers (``sampler=``; see :mod:`align_theory.engine.samplers` for the math)
+Samplers (``sampler=``; see :mod:`align_theory.montecarlo.kernels` for the math)
     ``candidates`` draws every candidate's (x, y, x̂): needed for common random numbers and
     for T1's draw-by-draw check, and the only sampler for empirical pools.
     ``sufficient`` draws sufficient statistics only (in model G the agent's pick
@@ -45,17 +45,16 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from align_theory._validate import positive_int
-from align_theory.engine.samplers import (
+from align_theory.models import Model
+from align_theory.montecarlo.kernels import (
     SAMPLERS,
-    ModelSpec,
     as_device_params,
     block_utilities,
     check_supported,
-    model_spec,
     supports_sufficient,
     trial_width,
 )
-from align_theory.models import Model, bayes_weights
+from align_theory.montecarlo.specs import ModelSpec, model_spec
 from align_theory.protocols import Align, Protocol, SingleAgent
 from align_theory.results import CompareResult, Estimate
 
@@ -65,7 +64,6 @@ __all__ = [
     "CompareResult",
     "Estimate",
     "SimulationInterrupted",
-    "bayes_weights",
     "chunk_trials",
     "compare",
     "resolve_sampler",

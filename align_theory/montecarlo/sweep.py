@@ -34,15 +34,16 @@ from typing import Any
 import jax
 
 from align_theory import __version__
-from align_theory.engine.samplers import check_supported, model_spec
 from align_theory.models import Model
-from align_theory.montecarlo import (
+from align_theory.montecarlo.kernels import check_supported
+from align_theory.montecarlo.run import (
     BLOCK,
     _check_run,
     chunk_trials,
     resolve_sampler,
     run_stream,
 )
+from align_theory.montecarlo.specs import model_spec
 from align_theory.protocols import Protocol
 
 __all__ = ["FIELDS", "expand_grid", "sweep"]

@@ -38,7 +38,7 @@ def posterior_mean_jax(
     Parameters
     ----------
     p : dict of float32 arrays
-        Model G parameters as in :func:`align_theory.engine.samplers.model_spec`: ``c0`` =
+        Model G parameters as in :func:`align_theory.montecarlo.specs.model_spec`: ``c0`` =
         σ√ρ_b, ``ca`` = σ√(ρ_w−ρ_b), ``sw`` = σ_w, ``s_y`` = S_y, ``r_y`` = r, ``ke`` = κ_e.
     reports, xhat : jax.Array, shape (T, M)
         Reports r_a (maximal y of each agent, minus μ) and evaluations x̂_a (minus μ).

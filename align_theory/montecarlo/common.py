@@ -1,0 +1,264 @@
+r"""Shared JAX pieces of the kernels: random draws, selection rules and the candidate pool.
+
+The ``candidates`` sampler draws every candidate's (x, y, x̂) into a :class:`Pool` laid out
+(trials, g agents, k candidates each); :data:`CANDIDATE_RULES` maps each protocol class to
+the rule that reads its output off a pool (DESIGN's protocol semantics, the same as the
+reference engine :mod:`align_theory.reference`). The per-model modules build the pools
+(:mod:`.gaussian`, :mod:`.bernoulli`, :mod:`.empirical`) and hold the sufficient-statistics
+samplers. All arithmetic is float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.scipy.special import ndtri
+
+from align_theory.protocols import (
+    Align,
+    FilterVote,
+    MajorityVote,
+    Oracle,
+    PrincipalBestOfN,
+    Protocol,
+    RandomPick,
+    Shortlist,
+    SingleAgent,
+)
+
+__all__ = ["CANDIDATE_RULES", "Params", "Pool"]
+
+Params = dict[str, jax.Array]
+TINY = float(np.finfo(np.float32).tiny)
+BINOM_INVERSE_MAX = 64  # counts up to this many trials use the one-uniform inverse CDF
+
+
+def take(a: jax.Array, idx: jax.Array) -> jax.Array:
+    """a[..., idx] along the last axis, idx of shape a.shape[:-1]."""
+    return jnp.take_along_axis(a, idx[..., None], axis=-1)[..., 0]
+
+
+def uniform(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """U(0, 1) in float32 bounded away from 0 (so that log U is finite)."""
+    return jax.random.uniform(key, shape, jnp.float32, minval=TINY, maxval=1.0)
+
+
+def normal(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """Standard normals, float32."""
+    return jax.random.normal(key, shape, jnp.float32)
+
+
+def beta(key: jax.Array, a: jax.Array, b: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """Beta(a, b) = G_a/(G_a+G_b) = sigmoid(log G_a − log G_b) from one log-gamma call (log
+    space keeps small shapes from underflowing; one call site keeps compile time down)."""
+    alpha = jnp.stack([jnp.broadcast_to(a, shape), jnp.broadcast_to(b, shape)])
+    lg = jax.random.loggamma(key, alpha.astype(jnp.float32))
+    return jax.nn.sigmoid(lg[0] - lg[1])
+
+
+def dirichlet(key: jax.Array, alpha: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+    """Dirichlet(α, …, α) over the last axis of ``shape``: normalized Gamma(α) draws."""
+    lg = jax.random.loggamma(key, jnp.broadcast_to(alpha, shape).astype(jnp.float32))
+    return jax.nn.softmax(lg, axis=-1)
+
+
+def max_normal(u: jax.Array, k: int | jax.Array) -> jax.Array:
+    """Φ⁻¹(U^{1/k}), the maximum of k iid N(0, 1), computed as −Φ⁻¹(1 − U^{1/k}) with
+    1 − U^{1/k} = −expm1(log U / k) so that the upper tail keeps its precision."""
+    return -ndtri(-jnp.expm1(jnp.log(u) / k))
+
+
+def binomial(key: jax.Array, n: jax.Array, p: jax.Array, nmax: int) -> jax.Array:
+    """Bin(n, p) counts (float32) for integer-valued n ≤ nmax, broadcast over n and p.
+
+    For nmax ≤ 64 one uniform per count and the inverse CDF: X = #{j < n : F(j) < U} with the
+    pmf recurrence P(j+1) = P(j)·(n−j)/(j+1)·q/(1−q) on q = min(p, 1−p) (X → n − X when
+    p > ½), exact up to float32 rounding of F. Larger nmax uses ``jax.random.binomial``.
+    """
+    shape = jnp.broadcast_shapes(jnp.shape(n), jnp.shape(p))
+    n = jnp.broadcast_to(n, shape).astype(jnp.float32)
+    p = jnp.broadcast_to(p, shape).astype(jnp.float32)
+    if nmax > BINOM_INVERSE_MAX:
+        return jax.random.binomial(key, n, p, shape=shape).astype(jnp.float32)
+    u = jax.random.uniform(key, shape, jnp.float32)
+    flip = p > 0.5
+    q = jnp.where(flip, 1.0 - p, p)
+    ratio = q / (1.0 - q)
+    pmf0 = jnp.power(1.0 - q, n)
+
+    def step(j: jax.Array, c: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[jax.Array, ...]:
+        count, pmf, cdf = c
+        count = count + ((u > cdf) & (j < n)).astype(jnp.float32)
+        pmf = pmf * (n - j) / (j + 1) * ratio
+        return count, pmf, cdf + pmf
+
+    count, _, _ = jax.lax.fori_loop(0, nmax, step, (jnp.zeros(shape, jnp.float32), pmf0, pmf0))
+    return jnp.where(flip, n - count, count)
+
+
+def bern_pick(
+    u: jax.Array, good: jax.Array, total: jax.Array, fb_good: jax.Array, fb_total: jax.Array
+) -> jax.Array:
+    """1{a uniformly random element of a set with ``good`` of ``total`` good is good}, the
+    fallback set (fb_good of fb_total) used when ``total`` is 0."""
+    use = total > 0
+    frac = jnp.where(use, good / jnp.where(use, total, 1.0), fb_good / jnp.maximum(fb_total, 1.0))
+    return (u < frac).astype(jnp.float32)
+
+
+# ---------------------------------------------------------------------------- candidates
+
+
+Posterior = Callable[[jax.Array, jax.Array, jax.Array, int], jax.Array]
+"""(reports, x̂, offsets, K) → E[x_a | reports, x̂] of the proposals (model G's ``bayes``)."""
+
+
+@dataclass
+class Pool:
+    """One block of candidates laid out (T, g, k): utility ``x``, agent score ``y``,
+    principal evaluation ``xhat``; ``off`` (g,) the agents' score offsets (model G);
+    ``answer`` ids (0 = correct, -1 unparsed) and tie-break uniforms for discrete models;
+    ``accept`` the FilterVote acceptance rule on the flat (T, n) agent scores; ``posterior``
+    the model's posterior mean of a proposal (model G, principal ``bayes``)."""
+
+    x: jax.Array
+    y: jax.Array
+    xhat: jax.Array
+    off: jax.Array
+    answer: jax.Array | None = None
+    tie: jax.Array | None = None
+    tie2: jax.Array | None = None
+    vote_tie: jax.Array | None = None
+    accept: Callable[[jax.Array], jax.Array] | None = None
+    posterior: Posterior | None = None
+
+
+def rank_key(score: jax.Array, tie: jax.Array | None) -> jax.Array:
+    """Ranking key: the score, plus a uniform tie-break where scores are discrete (spacing ≥ 1)."""
+    return score if tie is None else score + tie
+
+
+def principal_pick(
+    rule: str,
+    p: Params,
+    x: jax.Array,
+    y: jax.Array,
+    xh: jax.Array,
+    off: jax.Array,
+    tie2: jax.Array | None,
+    posterior: Posterior | None = None,
+    per_agent: int = 1,
+) -> jax.Array:
+    """Index (last axis) of the proposal the principal selects: by x (``exact``), by x̂
+    (``judge``), by the linear score w_y (y − c) + w_x̂ x̂ (``linear``, model G) or by the
+    true posterior mean ``posterior(y, x̂, c, per_agent)`` (``bayes``, model G; without a
+    posterior, one agent's shortlist, where ``bayes`` ranks as ``linear``)."""
+    if rule == "exact":
+        score = x
+    elif rule == "judge":
+        score = xh
+    elif rule == "bayes" and posterior is not None:
+        score = posterior(y, xh, off, per_agent)
+    else:
+        score = p["wy"] * (y - off) + p["wx"] * xh
+    return jnp.argmax(rank_key(score, tie2), axis=-1)
+
+
+def vote(answer: jax.Array, mask: jax.Array | None, vote_tie: jax.Array) -> jax.Array:
+    """1.0 where the plurality answer over the ``mask``-ed candidates is the correct one
+    (id 0); unparsed answers (id −1) never win; ties broken by the per-trial uniforms."""
+    t = answer.shape[0]
+    ids = answer.reshape(t, -1)
+    w = (
+        jnp.ones(ids.shape, jnp.float32)
+        if mask is None
+        else mask.reshape(t, -1).astype(jnp.float32)
+    )
+    w = jnp.where(ids < 0, 0.0, w)
+    width = vote_tie.shape[1]
+    onehot = jnp.clip(ids, 0, width - 1)[:, :, None] == jnp.arange(width)
+    counts = (onehot * w[:, :, None]).sum(axis=1)
+    win = jnp.argmax(counts + vote_tie * 0.5, axis=1)
+    return ((win == 0) & (counts.max(axis=1) > 0)).astype(jnp.float32)
+
+
+CandidateRule = Callable[[Params, Protocol, Pool], jax.Array]
+
+
+def _flat(pool: Pool) -> tuple[jax.Array, ...]:
+    t = pool.x.shape[0]
+    return pool.x.reshape(t, -1), pool.y.reshape(t, -1), pool.xhat.reshape(t, -1)
+
+
+def _flat_tie(a: jax.Array | None, t: int) -> jax.Array | None:
+    return None if a is None else a.reshape(t, -1)
+
+
+def _c_align(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
+    assert isinstance(proto, Align)
+    x, y, xh = pool.x, pool.y, pool.xhat
+    idx = jnp.argmax(rank_key(y, pool.tie), axis=2)
+    px, py, pxh = take(x, idx), take(y, idx), take(xh, idx)
+    t2 = None if pool.tie2 is None else pool.tie2[:, :, 0]
+    off = pool.off[None, :]
+    pick = principal_pick(proto.principal, p, px, py, pxh, off, t2, pool.posterior, proto.per_agent)
+    return take(px, pick)
+
+
+def _c_single(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
+    fx, fy, _ = _flat(pool)
+    return take(fx, jnp.argmax(rank_key(fy, _flat_tie(pool.tie, fx.shape[0])), axis=1))
+
+
+def _c_random(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
+    return _flat(pool)[0][:, 0]
+
+
+def _c_oracle(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
+    return _flat(pool)[0].max(axis=1)
+
+
+def _c_best_of_n(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
+    fx, _, fxh = _flat(pool)
+    return take(fx, jnp.argmax(rank_key(fxh, _flat_tie(pool.tie2, fx.shape[0])), axis=1))
+
+
+def _c_shortlist(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
+    assert isinstance(proto, Shortlist)
+    fx, fy, fxh = _flat(pool)
+    t = fx.shape[0]
+    ftie2 = _flat_tie(pool.tie2, t)
+    _, order = jax.lax.top_k(rank_key(fy, _flat_tie(pool.tie, t)), proto.size)
+    sx, sy, sxh = (jnp.take_along_axis(a, order, axis=1) for a in (fx, fy, fxh))
+    st2 = None if ftie2 is None else ftie2[:, : proto.size]
+    pick = principal_pick(proto.principal, p, sx, sy, sxh, jnp.zeros((1, proto.size)), st2)
+    return take(sx, pick)
+
+
+def _c_majority(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
+    assert pool.answer is not None and pool.vote_tie is not None
+    return vote(pool.answer, None, pool.vote_tie)
+
+
+def _c_filter(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
+    assert pool.answer is not None and pool.vote_tie is not None and pool.accept is not None
+    acc = pool.accept(_flat(pool)[1])
+    mask = acc | ~acc.any(axis=1, keepdims=True)
+    return vote(pool.answer, mask, pool.vote_tie)
+
+
+CANDIDATE_RULES: dict[type, CandidateRule] = {
+    Align: _c_align,
+    SingleAgent: _c_single,
+    RandomPick: _c_random,
+    Oracle: _c_oracle,
+    PrincipalBestOfN: _c_best_of_n,
+    Shortlist: _c_shortlist,
+    MajorityVote: _c_majority,
+    FilterVote: _c_filter,
+}
+"""Protocol class → its rule on a candidate pool (one entry per registered protocol)."""
