@@ -46,8 +46,11 @@ __all__ = [
     "register",
 ]
 
-PrincipalRule = Literal["exact", "judge", "bayes"]
-PRINCIPAL_RULES: tuple[str, ...] = ("exact", "judge", "bayes")
+PrincipalRule = Literal["exact", "judge", "linear", "bayes"]
+PRINCIPAL_RULES: tuple[str, ...] = ("exact", "judge", "linear", "bayes")
+"""Principal rules: ``exact`` (max x), ``judge`` (max x̂), ``linear`` (max of the linear
+score w_y(y − c) + w_x̂ x̂ of model G) and ``bayes`` (max of the true posterior mean
+E[x | reports, x̂]; :func:`align_theory.exact.posterior.posterior_mean` in model G)."""
 
 
 def _rule(name: str, value: str) -> str:
@@ -139,9 +142,13 @@ class Align:
     y (truthful, the team-incentive equilibrium of T7); the principal selects one proposal.
 
     Principal rules: ``exact`` picks the proposal with the largest x; ``judge`` the largest
-    x̂ (reports ignored); ``bayes`` the largest posterior mean E[x | reports, x̂]. In model G
-    (homogeneous) this is the linear score w_y·y + w_x̂·x̂ of T2; in model B ``judge`` is the
-    principal's verifier (s′, f′), uniform among the proposals it accepts.
+    x̂ (reports ignored); ``linear`` the largest w_y(y − c_a) + w_x̂ x̂ (model G,
+    :attr:`~align_theory.models.GaussianModel.linear_weights`); ``bayes`` the largest true
+    posterior mean E[x | reports, x̂] (model G: nested quadrature over Z₀ and the agent
+    shifts, :func:`align_theory.exact.posterior.posterior_mean`). The two coincide in
+    ranking when ρ_b = ρ_w; when ρ_b < ρ_w only ``bayes`` carries T2's guarantee. In
+    model B ``judge`` is the principal's verifier (s′, f′), uniform among the proposals it
+    accepts; ``linear`` and ``bayes`` are defined for model G only.
     """
 
     agents: int

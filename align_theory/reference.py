@@ -28,7 +28,8 @@ from itertools import combinations
 import numpy as np
 
 from align_theory._validate import positive_int
-from align_theory.models import BernoulliModel, EmpiricalPool, GaussianModel, Model, bayes_weights
+from align_theory.exact.posterior import posterior_mean
+from align_theory.models import BernoulliModel, EmpiricalPool, GaussianModel, Model
 from align_theory.protocols import (
     Align,
     FilterVote,
@@ -175,8 +176,11 @@ def _principal_pick(
     offsets: np.ndarray,
     tie2: np.ndarray,
     discrete: bool,
+    per_agent: int | None = None,
 ) -> np.ndarray:
-    """Index (along the last axis) of the proposal the principal selects."""
+    """Index (along the last axis) of the proposal the principal selects. ``per_agent``:
+    each proposal is the best of that many of its own agent's candidates (Align); None for
+    one agent's shortlist, where ``bayes`` ranks as ``linear`` (one shared level)."""
     if rule == "exact":
         score = x
     elif rule == "judge":
@@ -184,10 +188,13 @@ def _principal_pick(
     else:
         if not isinstance(model, GaussianModel):
             raise NotImplementedError(
-                "the 'bayes' principal is defined for model G only; use principal='judge'"
+                f"the {rule!r} principal is defined for model G only; use principal='judge'"
             )
-        wy, wx = bayes_weights(model)
-        score = wy * (y - offsets) + wx * xhat
+        if rule == "bayes" and per_agent is not None:
+            score = posterior_mean(model, y, xhat, per_agent)
+        else:
+            wy, wx = model.linear_weights
+            score = wy * (y - offsets) + wx * xhat
     return np.argmax(_key(score, tie2, discrete), axis=-1)
 
 
@@ -212,7 +219,15 @@ def _utility(model: Model, proto: Protocol, pool: _Pool) -> np.ndarray:
         idx = np.argmax(_key(y, pool.tie, d), axis=2)
         px, py, pxh = _take(x, idx, 2), _take(y, idx, 2), _take(xh, idx, 2)
         pick = _principal_pick(
-            model, proto.principal, px, py, pxh, pool.offsets[None, :], pool.tie2[:, :, 0], d
+            model,
+            proto.principal,
+            px,
+            py,
+            pxh,
+            pool.offsets[None, :],
+            pool.tie2[:, :, 0],
+            d,
+            proto.per_agent,
         )
         return _take(px, pick, 1)
     fx, fy, fxh = x.reshape(t, -1), y.reshape(t, -1), xh.reshape(t, -1)

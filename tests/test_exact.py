@@ -160,7 +160,7 @@ G_MODELS = [
 G_PROTOCOLS = [
     Align(4, 4),
     Align(4, 4, "judge"),
-    Align(4, 4, "bayes"),
+    Align(4, 4, "linear"),
     SingleAgent(16),
     SingleAgent(16, agents=4),
     Oracle(16, agents=4),
@@ -263,11 +263,13 @@ def test_beta_nodes_are_exact_for_polynomials() -> None:
     [
         (BernoulliModel(1, 1, wrong_answers=3), MajorityVote(5)),
         (BernoulliModel(1, 1), FilterVote(5)),
-        (BernoulliModel(1, 1), Align(2, 2, "bayes")),
+        (GaussianModel(rho_between=0.0, rho_within=0.5, kappa=1.0), Align(3, 5, "bayes")),
         (BernoulliModel(1, 1, diversity=2.0), SingleAgent(4, agents=2)),
     ],
 )
-def test_missing_closed_forms_point_to_simulate(model: BernoulliModel, proto: object) -> None:
+def test_missing_closed_forms_point_to_simulate(
+    model: BernoulliModel | GaussianModel, proto: object
+) -> None:
     with pytest.raises(NotImplementedError, match=r"use align_theory\.simulate"):
         expected_utility(model, proto)  # type: ignore[arg-type]
 

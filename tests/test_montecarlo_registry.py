@@ -42,7 +42,7 @@ from align_theory.protocols import REGISTRY, Protocol, protocol_spec
 TRIALS = 40_000
 
 PROTOCOLS: list[Protocol] = [
-    *(Align(m, k, r) for m, k in ((2, 8), (8, 2)) for r in ("exact", "judge", "bayes")),
+    *(Align(m, k, r) for m, k in ((2, 8), (8, 2)) for r in ("exact", "judge", "linear", "bayes")),
     SingleAgent(16),
     SingleAgent(16, 2),
     SingleAgent(16, 8),

@@ -7,6 +7,7 @@ Modules (none imports another in a circle; all build on :mod:`align_theory.exact
 * :mod:`~align_theory.checks.statements` — T1–T5 (and the published majority value);
 * :mod:`~align_theory.checks.diversity` — T6 (Gaussian, Bernoulli, against Shortlist);
 * :mod:`~align_theory.checks.laws` — T2 on non-Gaussian, non-exchangeable laws;
+* :mod:`~align_theory.checks.posterior` — T2 in nested model G with the true posterior mean;
 * :mod:`~align_theory.checks.regimes` — the regimes where Align loses;
 * :mod:`~align_theory.checks.voting` — published voting phenomena;
 * :mod:`~align_theory.checks.incentives` — T7 over the delegation game.
@@ -28,6 +29,7 @@ from align_theory.checks.incentives import (
     check_t7_tournament,
 )
 from align_theory.checks.laws import LAWS, check_t2_general
+from align_theory.checks.posterior import NESTED_CASES, check_t2_nested, regime_linear_nested
 from align_theory.checks.regimes import (
     regime_beyond_kappa_star,
     regime_biased_judge,
@@ -94,6 +96,11 @@ def all_checks(trials: int = 20_000) -> list[Check]:
         rows.append(partial(check_t2, GaussianModel(kappa=kappa), 4, 4, trials=t))
     gm2 = GaussianModel(rho_between=0.5, rho_within=0.5, tau=0.5, kappa=0.7)
     rows.append(partial(check_t2, gm2, 8, 2, trials=t))
+    # T2 in nested model G: the true posterior mean (no closed form), JAX vs numpy
+    rows += [
+        partial(check_t2_nested, gm, m, k, name=nm, trials=t)
+        for nm, (gm, m, k) in NESTED_CASES.items()
+    ]
     # T3: correlation enters through sigma_w
     rows += [partial(check_t3, 16, rho, 1.0, trials=t) for rho in (0.0, 0.5, 0.9)]
     # T5: model B closed forms
@@ -128,6 +135,7 @@ def all_checks(trials: int = 20_000) -> list[Check]:
         partial(regime_biased_judge, trials=t),
         partial(regime_shortlist_iid, trials=t),
         partial(regime_majority_easy, trials=t),
+        partial(regime_linear_nested, trials=t),
     ]
     # published voting phenomena
     rows += [partial(check_chen_shape, case, trials=t) for case in CHEN_SHAPES]

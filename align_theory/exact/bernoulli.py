@@ -42,6 +42,13 @@ def _use_simulate(model: Model, protocol: Protocol, why: str) -> NotImplementedE
     )
 
 
+def _model_g_only(rule: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"the {rule!r} principal is defined for model G only (it reads continuous scores); "
+        "use principal='judge' (the principal's verifier) or 'exact' in model B"
+    )
+
+
 # ---------------------------------------------------------------------- model B
 
 
@@ -151,8 +158,8 @@ def bernoulli_utility(model: BernoulliModel, p: Protocol) -> float:
     if isinstance(p, RandomPick):
         return model.mean
     if isinstance(p, Align):
-        if p.principal == "bayes":
-            raise _use_simulate(model, p, "the 'bayes' rule is defined for model G only")
+        if p.principal in ("linear", "bayes"):
+            raise _model_g_only(p.principal)
         prop = _agent_stage(model, theta, p.per_agent, s, f)
         if p.principal == "exact" or model.exact_principal:
             val = 1.0 - (1.0 - prop) ** p.agents
@@ -193,8 +200,8 @@ def bernoulli_utility(model: BernoulliModel, p: Protocol) -> float:
         weight = np.where(2 * j > p.n, 1.0, np.where(2 * j == p.n, 0.5, 0.0))
         return float(np.sum(w * (pmf @ weight)))
     if isinstance(p, Shortlist):
-        if p.principal == "bayes":
-            raise _use_simulate(model, p, "the 'bayes' rule is defined for model G only")
+        if p.principal in ("linear", "bayes"):
+            raise _model_g_only(p.principal)
         if div:
             raise _use_simulate(model, p, "Shortlist with agent diversity")
         return float(np.sum(w * _shortlist_b(model, theta, p)))

@@ -261,7 +261,12 @@ def _principal_params(
     model: GaussianModel, rule: str, s_a: float
 ) -> tuple[float, float, float, float, float]:
     """(β_S, β_T, sd_S, sd_T, cov) of the principal's score S and the utility T of a
-    proposal x* − m = s_A A + rσ_w V + σ_w√(1−r²)ε, x̂* = x* + κ_e ν, y* − c − m = s_A A + S_y V."""
+    proposal x* − m = s_A A + rσ_w V + σ_w√(1−r²)ε, x̂* = x* + κ_e ν, y* − c − m = s_A A + S_y V.
+
+    ``linear`` (and ``bayes``, which ranks as ``linear`` when s_A = 0 or for one agent's
+    shortlist) scores S = w_y(y − c) + w_x̂ x̂."""
+    if rule not in ("exact", "judge", "linear", "bayes"):
+        raise ValueError(f"rule must be 'exact', 'judge', 'linear' or 'bayes', got {rule!r}")
     sw, r, ke = model.sigma_within, model.signal_ratio, model.judge_noise
     s_y = math.hypot(sw, model.tau)
     resid2 = sw * sw * (1.0 - r * r)
@@ -284,6 +289,14 @@ def gaussian_utility(model: GaussianModel, p: Protocol) -> float:
     if isinstance(p, RandomPick):
         return mu
     if isinstance(p, Align):
+        if p.principal == "bayes" and s_a > 0.0:
+            raise NotImplementedError(
+                "no closed form for Align(principal='bayes') in nested model G "
+                f"(rho_between={model.rho_between:g} < rho_within={model.rho_within:g}): the "
+                "posterior mean is not linear in (y, x̂) there; use align_theory.simulate("
+                "model, protocol, trials=..., seed=...) (both engines compute the posterior "
+                "by quadrature), or principal='linear' for the linear score's closed form"
+            )
         bs, bt, sds, sdt, cov = _principal_params(model, p.principal, s_a)
         return mu + group_select(p.agents, p.per_agent, bs, bt, sds, sdt, cov)
     if isinstance(p, SingleAgent | PrincipalBestOfN | Oracle):

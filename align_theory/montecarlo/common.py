@@ -113,12 +113,17 @@ def bern_pick(
 # ---------------------------------------------------------------------------- candidates
 
 
+Posterior = Callable[[jax.Array, jax.Array, jax.Array, int], jax.Array]
+"""(reports, x̂, offsets, K) → E[x_a | reports, x̂] of the proposals (model G's ``bayes``)."""
+
+
 @dataclass
 class Pool:
     """One block of candidates laid out (T, g, k): utility ``x``, agent score ``y``,
     principal evaluation ``xhat``; ``off`` (g,) the agents' score offsets (model G);
     ``answer`` ids (0 = correct, -1 unparsed) and tie-break uniforms for discrete models;
-    ``accept`` the FilterVote acceptance rule on the flat (T, n) agent scores."""
+    ``accept`` the FilterVote acceptance rule on the flat (T, n) agent scores; ``posterior``
+    the model's posterior mean of a proposal (model G, principal ``bayes``)."""
 
     x: jax.Array
     y: jax.Array
@@ -129,6 +134,7 @@ class Pool:
     tie2: jax.Array | None = None
     vote_tie: jax.Array | None = None
     accept: Callable[[jax.Array], jax.Array] | None = None
+    posterior: Posterior | None = None
 
 
 def rank_key(score: jax.Array, tie: jax.Array | None) -> jax.Array:
@@ -144,13 +150,19 @@ def principal_pick(
     xh: jax.Array,
     off: jax.Array,
     tie2: jax.Array | None,
+    posterior: Posterior | None = None,
+    per_agent: int = 1,
 ) -> jax.Array:
     """Index (last axis) of the proposal the principal selects: by x (``exact``), by x̂
-    (``judge``) or by the linear score w_y (y − c) + w_x̂ x̂ (``bayes``, model G)."""
+    (``judge``), by the linear score w_y (y − c) + w_x̂ x̂ (``linear``, model G) or by the
+    true posterior mean ``posterior(y, x̂, c, per_agent)`` (``bayes``, model G; without a
+    posterior, one agent's shortlist, where ``bayes`` ranks as ``linear``)."""
     if rule == "exact":
         score = x
     elif rule == "judge":
         score = xh
+    elif rule == "bayes" and posterior is not None:
+        score = posterior(y, xh, off, per_agent)
     else:
         score = p["wy"] * (y - off) + p["wx"] * xh
     return jnp.argmax(rank_key(score, tie2), axis=-1)
@@ -192,7 +204,9 @@ def _c_align(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
     idx = jnp.argmax(rank_key(y, pool.tie), axis=2)
     px, py, pxh = take(x, idx), take(y, idx), take(xh, idx)
     t2 = None if pool.tie2 is None else pool.tie2[:, :, 0]
-    return take(px, principal_pick(proto.principal, p, px, py, pxh, pool.off[None, :], t2))
+    off = pool.off[None, :]
+    pick = principal_pick(proto.principal, p, px, py, pxh, off, t2, pool.posterior, proto.per_agent)
+    return take(px, pick)
 
 
 def _c_single(p: Params, proto: Protocol, pool: Pool) -> jax.Array:

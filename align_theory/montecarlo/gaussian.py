@@ -26,12 +26,15 @@ from jax.scipy.special import ndtri
 from align_theory.montecarlo.common import (
     Params,
     Pool,
+    Posterior,
     max_normal,
     normal,
     principal_pick,
     take,
     uniform,
 )
+from align_theory.montecarlo.posterior import NODES as POSTERIOR_NODES
+from align_theory.montecarlo.posterior import posterior_mean_jax
 from align_theory.montecarlo.specs import GaussianStatic
 from align_theory.protocols import (
     Align,
@@ -67,8 +70,24 @@ def draw_pools(
         x = p["c0"] * z0[:, None] + p["ca"] * shift[:, agent] + p["sw"] * z[:, :n]
         y = x + off[agent] + p["tau"] * eta[:, :n]
         xh = x + p["ke"] * nu[:, :n]
-        pools[(n, g)] = Pool(x.reshape(t, g, k), y.reshape(t, g, k), xh.reshape(t, g, k), off)
+        pools[(n, g)] = Pool(
+            x.reshape(t, g, k),
+            y.reshape(t, g, k),
+            xh.reshape(t, g, k),
+            off,
+            posterior=posterior_of(static, p),
+        )
     return pools
+
+
+def posterior_of(static: GaussianStatic, p: Params) -> Posterior:
+    """The principal's posterior mean E[x_a | reports, x̂] for this model structure
+    (:func:`align_theory.montecarlo.posterior.posterior_mean_jax`)."""
+
+    def post(r: jax.Array, xh: jax.Array, off: jax.Array, k: int) -> jax.Array:
+        return posterior_mean_jax(p, r, xh, off.reshape(-1), k, static.has_level, static.has_agent)
+
+    return post
 
 
 def _levels(static: GaussianStatic, p: Params, key: jax.Array, t: int, g: int) -> jax.Array:
@@ -152,7 +171,9 @@ def _s_align(
     ks = jax.random.split(key, 4)
     x, y, off = _agent_picks(static, p, proto, ks, t)
     xh = x + p["ke"] * normal(ks[3], x.shape)
-    return take(x, principal_pick(proto.principal, p, x, y, xh, off, None))
+    post = posterior_of(static, p)
+    k = proto.per_agent
+    return take(x, principal_pick(proto.principal, p, x, y, xh, off, None, post, k))
 
 
 SUFFICIENT: dict[type, Kernel] = {
@@ -171,4 +192,13 @@ def sufficient_width(static: GaussianStatic, proto: Protocol) -> int:
     """Float32 words per trial of a sufficient kernel (conservative; sizes chunks)."""
     if isinstance(proto, Shortlist):
         return 24 * proto.size + 16
-    return 24 * pool_layout(proto)[1] + 16
+    return 24 * pool_layout(proto)[1] + 16 + posterior_width(static, proto)
+
+
+def posterior_width(static: GaussianStatic, proto: Protocol) -> int:
+    """Words per trial of the ``bayes`` posterior grids (M × G_u × G_A, ~8 live arrays)."""
+    if not (isinstance(proto, Align) and proto.principal == "bayes"):
+        return 0
+    g_u = POSTERIOR_NODES if static.has_level else 1
+    g_a = POSTERIOR_NODES if static.has_agent else 1
+    return 8 * proto.agents * g_u * g_a

@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 SAMPLERS: tuple[str, ...] = ("auto", "sufficient", "candidates")
+_G_RULES = ("linear", "bayes")  # principal rules that read model G's continuous scores
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def supports_sufficient(model: Model, proto: Protocol) -> bool:
     >>> supports_sufficient(BernoulliModel(1.0, 1.0), Shortlist(8, 2))
     False
     """
-    if getattr(proto, "principal", "exact") == "bayes" and not isinstance(model, GaussianModel):
+    if getattr(proto, "principal", "exact") in _G_RULES and not isinstance(model, GaussianModel):
         return False
     static = model_spec(model, 1).static
     return type(proto) in _kernels(static).sufficient
@@ -129,7 +130,7 @@ def check_supported(model: Model, protocols: Sequence[Protocol]) -> None:
     Raises
     ------
     NotImplementedError
-        The ``bayes`` principal outside model G.
+        The ``linear`` or ``bayes`` principal outside model G.
     ValueError
         A vote protocol (``needs_answers``) in model G, or an unknown protocol.
 
@@ -143,9 +144,10 @@ def check_supported(model: Model, protocols: Sequence[Protocol]) -> None:
     """
     for proto in protocols:
         spec = protocol_spec(proto)
-        if getattr(proto, "principal", "exact") == "bayes" and not isinstance(model, GaussianModel):
+        rule = getattr(proto, "principal", "exact")
+        if rule in _G_RULES and not isinstance(model, GaussianModel):
             raise NotImplementedError(
-                "the 'bayes' principal is defined for model G only; use principal='judge'"
+                f"the {rule!r} principal is defined for model G only; use principal='judge'"
             )
         if spec.needs_answers and isinstance(model, GaussianModel):
             raise ValueError(
@@ -240,6 +242,8 @@ def trial_width(static: Static, protocols: Sequence[Protocol], sampler: str) -> 
         return sum(kern.sufficient_width(static, q) for q in protocols)
     n_max = max(pool_layout(q)[0] for q in protocols)
     width = 24 * n_max + 16
+    if isinstance(static, GaussianStatic):
+        width += max(gaussian.posterior_width(static, q) for q in protocols)
     if isinstance(static, BernoulliStatic | EmpiricalStatic):
         m = static.wrong_answers if isinstance(static, BernoulliStatic) else static.answer_width
         vote = max(
