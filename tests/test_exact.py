@@ -14,7 +14,6 @@ from scipy import integrate, special, stats
 from align_theory import (
     Align,
     BernoulliModel,
-    FilterVote,
     GaussianModel,
     MajorityVote,
     Oracle,
@@ -261,10 +260,8 @@ def test_beta_nodes_are_exact_for_polynomials() -> None:
 @pytest.mark.parametrize(
     ("model", "proto"),
     [
-        (BernoulliModel(1, 1, wrong_answers=3), MajorityVote(5)),
-        (BernoulliModel(1, 1), FilterVote(5)),
         (BernoulliModel(1, 1), Align(2, 2, "bayes")),
-        (BernoulliModel(1, 1, diversity=2.0), SingleAgent(4, agents=2)),
+        (BernoulliModel(1, 1, diversity=2.0), Shortlist(4, 2, "bayes")),
     ],
 )
 def test_missing_closed_forms_point_to_simulate(model: BernoulliModel, proto: object) -> None:
