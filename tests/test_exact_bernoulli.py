@@ -485,3 +485,95 @@ def test_every_model_b_protocol_has_a_closed_form_at_n_64() -> None:
     for proto in protos:
         v = expected_utility(model, proto)
         assert 0.0 <= v <= 1.0, proto
+
+
+def _psi_literal(n: int, s: float, f: float) -> np.ndarray:
+    """P(a uniformly random accepted candidate (any, if none) is correct | j of n correct),
+    by enumerating all 2^n verdict patterns."""
+    out = np.zeros(n + 1)
+    for j in range(n + 1):
+        ok = np.arange(n) < j
+        for ver in itertools.product((0, 1), repeat=n):
+            v = np.array(ver, dtype=bool)
+            p = math.prod(
+                (s if vi else 1 - s) if oi else (f if vi else 1 - f)
+                for oi, vi in zip(ok, v, strict=True)
+            )
+            pool = ok[v] if v.any() else ok
+            out[j] += p * pool.mean()
+    return out
+
+
+@pytest.mark.parametrize(
+    ("m", "k", "c"), [(3, 2, 2.5), (2, 3, 0.8), (2, 3, None), (4, 1, 1.5)], ids=str
+)
+def test_align_with_diversity_against_enumeration(m: int, k: int, c: float | None) -> None:
+    """Align(M, K, judge), M ≠ K: each agent's proposal is correct w.p.
+    p̄(θ) = Σ_j C(K,j) ψ_K(j) E[θ_a^j(1−θ_a)^{K−j} | θ] (beta moments), the principal's
+    choice among M proposals Σ_j C(M,j) p̄^j(1−p̄)^{M−j} ψ′_M(j); ψ by enumeration, θ by quad."""
+    a, b, s, f, s2, f2 = 1.6, 1.3, 0.7, 0.2, 0.8, 0.35
+    model = BernoulliModel(
+        a, b, agent_tpr=s, agent_fpr=f, principal_tpr=s2, principal_fpr=f2, diversity=c
+    )
+    psi_k, psi_m = _psi_literal(k, s, f), _psi_literal(m, s2, f2)
+
+    def value(t: float) -> float:
+        jk = np.arange(k + 1)
+        if c is None:
+            mom = t**jk * (1 - t) ** (k - jk)
+        else:
+            mom = np.exp(
+                special.betaln(c * t + jk, c * (1 - t) + k - jk)
+                - special.betaln(c * t, c * (1 - t))
+            )
+        pbar = float(np.sum(special.comb(k, jk) * psi_k * mom))
+        jm = np.arange(m + 1)
+        pm = special.comb(m, jm) * pbar**jm * (1 - pbar) ** (m - jm)
+        return float(pm @ psi_m) * stats.beta.pdf(t, a, b)
+
+    ref = integrate.quad(value, 0, 1, epsabs=1e-13, epsrel=1e-12, limit=200)[0]
+    assert expected_utility(model, Align(m, k, "judge")) == pytest.approx(ref, abs=1e-9)
+
+
+def _shortlist_literal(model: BernoulliModel, n: int, size: int, rule: str) -> float:
+    """Every (correct, y, x̂) pattern of n candidates; the agent's top ``size`` by y (ties
+    uniformly: all size-subsets of the tied block equally likely), then the principal."""
+    s, f, s2, f2 = model.agent_tpr, model.agent_fpr, model.principal_tpr, model.principal_fpr
+    total = np.zeros(n + 1)
+    for pat in itertools.product(range(8), repeat=n):
+        ok = np.array([q & 1 for q in pat], dtype=bool)
+        y = np.array([(q >> 1) & 1 for q in pat], dtype=bool)
+        xh = np.array([(q >> 2) & 1 for q in pat], dtype=bool)
+        p = math.prod(
+            ((s if yi else 1 - s) * (s2 if xi else 1 - s2))
+            if oi
+            else ((f if yi else 1 - f) * (f2 if xi else 1 - f2))
+            for oi, yi, xi in zip(ok, y, xh, strict=True)
+        )
+        acc, rej = np.nonzero(y)[0], np.nonzero(~y)[0]
+        if acc.size >= size:
+            picks = [list(cmb) for cmb in itertools.combinations(acc, size)]
+        else:
+            picks = [list(acc) + list(cmb) for cmb in itertools.combinations(rej, size - acc.size)]
+        outcome = 0.0
+        for sl in picks:
+            o, xx = ok[sl], xh[sl]
+            if rule == "exact":
+                outcome += float(o.any())
+            else:
+                outcome += float((o[xx] if xx.any() else o).mean())
+        total[int(ok.sum())] += p * outcome / len(picks)
+    j = np.arange(n + 1)
+    mom = np.exp(special.betaln(model.a + j, model.b + n - j) - special.betaln(model.a, model.b))
+    return float(total @ mom)
+
+
+@pytest.mark.parametrize(
+    ("n", "size", "rule"), [(4, 2, "judge"), (4, 3, "exact"), (3, 1, "judge"), (4, 4, "judge")]
+)
+def test_shortlist_against_enumeration(n: int, size: int, rule: str) -> None:
+    model = BernoulliModel(
+        1.4, 2.2, agent_tpr=0.75, agent_fpr=0.3, principal_tpr=0.85, principal_fpr=0.25
+    )
+    ref = _shortlist_literal(model, n, size, rule)
+    assert expected_utility(model, Shortlist(n, size, rule)) == pytest.approx(ref, abs=1e-12)

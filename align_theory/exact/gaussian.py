@@ -63,7 +63,7 @@ def _support(logpdf: np.ndarray, grid: np.ndarray, drop: float = 46.0) -> tuple[
 
 _COARSE = np.linspace(V_LO, V_HI, 1201)
 # Panel counts of the composite rules (8 to 12 points each), tuned so that quadrupling all
-# of them changes no model G value by more than 3e-8 (tests/test_exact_quadrature.py
+# of them changes no model G value by more than 3e-8 (tests/test_exact_gaussian.py
 # quadruples them; tests/test_exact.py checks against independent quadratures).
 _S_PANELS, _G_PANELS, _V_PANELS = 16, 12, 12
 _MAX_PANELS = 16  # expected_max_normal
