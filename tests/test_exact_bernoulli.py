@@ -26,7 +26,7 @@ from align_theory import (
     SingleAgent,
     expected_utility,
 )
-from align_theory.exact import beta_binomial_majority, stage_operator, verifier_select
+from align_theory.exact import bernoulli, beta_binomial_majority, stage_operator, verifier_select
 from align_theory.exact.bernoulli import B_MAX_N
 from align_theory.exact.compositions import (
     VOTE_MAX_N,
@@ -36,6 +36,14 @@ from align_theory.exact.compositions import (
     pool_count_pmf,
 )
 from align_theory.protocols import Protocol, pool_layout
+
+
+@pytest.fixture(autouse=True)
+def _fresh_selector_cache() -> None:
+    """ψ_K is cached per (K, s, f); start each test without it so that every test computes
+    it (and a mutation run, which forks warm processes, sees the mutated selector)."""
+    bernoulli._correct_given_count.cache_clear()
+
 
 # ---------------------------------------------------------------------- literal Monte Carlo
 
@@ -577,3 +585,82 @@ def test_shortlist_against_enumeration(n: int, size: int, rule: str) -> None:
     )
     ref = _shortlist_literal(model, n, size, rule)
     assert expected_utility(model, Shortlist(n, size, rule)) == pytest.approx(ref, abs=1e-12)
+
+
+def test_composition_pieces_edge_cases() -> None:
+    """Edges that a wrong comparison, constant or default would change (mutation tests)."""
+    # rising factorials on both sides of the switch to the term-by-term sum (x = 1e4)
+    for a, b in ((2e4, 3e4), (9999.0, 1.5), (1.5e4, 0.3)):
+        j = np.arange(201)
+        np.testing.assert_allclose(
+            beta_binomial_pmf(200, a, b), stats.betabinom.pmf(j, 200, a, b), rtol=1e-8, atol=1e-300
+        )
+    # entries outside the triangle j + r <= n are 0, for one and for several wrong answers
+    for m in (1, 3):
+        g = plurality_table(6, m, None)
+        assert np.all(g[np.add.outer(np.arange(7), np.arange(7)) > 6] == 0.0)
+    # the size limit binds only with several wrong answers, and at n > VOTE_MAX_N, not n =
+    assert plurality_table(VOTE_MAX_N + 72, 1)[101, 99] == 1.0
+    assert 0.0 < float(filter_vote_given_count(VOTE_MAX_N + 2, 1, None, 0.8, 0.3)[60]) < 1.0
+    with pytest.raises(ValueError, match=r"use align_theory\.simulate\(model, protocol"):
+        plurality_table(VOTE_MAX_N + 1, 2)
+    # m → ∞: a single correct vote ties with all r others, wins w.p. 1/(r+1): the tie
+    # integral ∫ t^r dt needs r/2 + 1 Gauss–Legendre nodes (r up to 39 here)
+    big = plurality_table(40, 10**9)
+    np.testing.assert_allclose(big[1, :40], 1.0 / (np.arange(40) + 1.0), atol=1e-7)
+    # α → 0: all wrong votes land on one answer, the binary rule; needs the rescaled x
+    np.testing.assert_allclose(plurality_table(60, 3, 1e-9), plurality_table(60, 1), atol=1e-6)
+    # pool_count_pmf: one agent by default, and finite at Beta laws piled on 0 or 1
+    one = pool_count_pmf(1.3, 0.7, 6, diversity=2.0)
+    np.testing.assert_allclose(one, pool_count_pmf(1.3, 0.7, 6, agents=1, diversity=2.0))
+    assert not np.allclose(one, pool_count_pmf(1.3, 0.7, 6, agents=2, diversity=2.0))
+    for a, b in ((1e-14, 2.0), (2.0, 1e-14)):
+        p = pool_count_pmf(a, b, 8, agents=2, diversity=0.5)
+        assert np.all(np.isfinite(p)) and p.sum() == pytest.approx(1.0, abs=1e-9)
+
+
+@pytest.mark.parametrize(("s", "f"), [(1.0, 0.5), (0.6, 1.0), (1.0, 1.0), (0.0, 0.3), (1.0, 0.0)])
+def test_selector_at_boundary_rates_against_enumeration(s: float, f: float) -> None:
+    """ψ_n(j) with a verifier that accepts every correct (s = 1) or every wrong (f = 1) one."""
+    n = 5
+    j = np.arange(n + 1.0)
+    psi = verifier_select(
+        np.stack([np.ones(n + 1), np.zeros(n + 1)], -1), np.stack([j, n - j], -1), s, f
+    )
+    np.testing.assert_allclose(psi, _psi_literal(n, s, f), atol=1e-13)
+
+
+@pytest.mark.parametrize("p", [0.05, 0.4, 0.93])
+def test_selector_for_large_pools_equals_stage_operator(p: float) -> None:
+    """One type of 40 candidates: the t-integral needs 20+ Gauss–Legendre nodes."""
+    for s, f in ((0.7, 0.2), (0.95, 0.6)):
+        het = float(verifier_select(np.array([p, 0.5]), np.array([40, 0]), s, f))
+        assert het == pytest.approx(float(stage_operator(p, s, f, 40)), abs=1e-13)
+
+
+@pytest.mark.parametrize(("a", "b"), [(1e-14, 2.0), (2.0, 1e-14)])
+def test_diverse_protocols_finite_at_beta_laws_piled_on_an_end(a: float, b: float) -> None:
+    model = BernoulliModel(
+        a,
+        b,
+        agent_tpr=0.7,
+        agent_fpr=0.2,
+        principal_tpr=0.8,
+        principal_fpr=0.3,
+        diversity=0.5,
+        wrong_answers=2,
+    )
+    for proto in (
+        Align(2, 3, "judge"),
+        Align(3, 2),
+        SingleAgent(6, agents=2),
+        Shortlist(4, 2, "judge"),
+        MajorityVote(4, agents=2),
+        FilterVote(4, agents=2),
+        Oracle(6, agents=3),
+    ):
+        v = expected_utility(model, proto)
+        assert 0.0 <= v <= 1.0, proto
+    # θ ≈ 0 (a tiny) or ≈ 1 (b tiny): every candidate wrong, or every one correct
+    edge = 0.0 if a < b else 1.0
+    assert expected_utility(model, Align(2, 3, "judge")) == pytest.approx(edge, abs=1e-9)
