@@ -14,7 +14,6 @@ from scipy import integrate, special, stats
 from align_theory import (
     Align,
     BernoulliModel,
-    FilterVote,
     GaussianModel,
     MajorityVote,
     Oracle,
@@ -261,10 +260,7 @@ def test_beta_nodes_are_exact_for_polynomials() -> None:
 @pytest.mark.parametrize(
     ("model", "proto"),
     [
-        (BernoulliModel(1, 1, wrong_answers=3), MajorityVote(5)),
-        (BernoulliModel(1, 1), FilterVote(5)),
         (GaussianModel(rho_between=0.0, rho_within=0.5, kappa=1.0), Align(3, 5, "bayes")),
-        (BernoulliModel(1, 1, diversity=2.0), SingleAgent(4, agents=2)),
     ],
 )
 def test_missing_closed_forms_point_to_simulate(
@@ -272,6 +268,16 @@ def test_missing_closed_forms_point_to_simulate(
 ) -> None:
     with pytest.raises(NotImplementedError, match=r"use align_theory\.simulate"):
         expected_utility(model, proto)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "proto",
+    [Align(2, 2, "bayes"), Align(2, 3, "linear"), Shortlist(4, 2, "bayes")],
+    ids=["align-bayes", "align-linear", "shortlist-bayes"],
+)
+def test_model_g_rules_are_refused_in_model_b(proto: object) -> None:
+    with pytest.raises(NotImplementedError, match="model G only"):
+        expected_utility(BernoulliModel(1, 1, diversity=2.0), proto)  # type: ignore[arg-type]
 
 
 def test_votes_are_undefined_in_model_g() -> None:

@@ -5,10 +5,13 @@ r"""Closed forms and deterministic quadrature: ``expected_utility(model, protoco
 * :mod:`~align_theory.exact.gaussian` — model G (nested Gaussian) by nested quadrature;
 * :mod:`~align_theory.exact.bernoulli` — model B (latent Beta difficulty) by the stage
   operator of T5 and beta-binomial sums;
+* :mod:`~align_theory.exact.compositions` — model B votes, filter-vote and pooled diverse
+  agents by sums over answer-count compositions;
 * :mod:`~align_theory.exact.crossover` — T4's judge gap and crossover κ*, model B coverage.
 
 Any model/protocol pair without a closed form raises ``NotImplementedError`` pointing at
-:func:`align_theory.simulate`. Nothing here imports JAX.
+:func:`align_theory.simulate`; sizes beyond a documented maximum raise ``ValueError``.
+Nothing here imports JAX.
 """
 
 from __future__ import annotations
@@ -55,10 +58,15 @@ def expected_utility(model: Model, protocol: Protocol) -> float:
     r"""E[x of the protocol's output] under ``model``, in closed form or by deterministic
     quadrature (absolute error below 1e-7; typically 1e-9 to 3e-8).
 
-    Model G: every protocol except the vote protocols (undefined for continuous answers).
-    Model B: Align (exact and verifier principals), SingleAgent, RandomPick, Oracle,
-    PrincipalBestOfN, Shortlist and binary MajorityVote. Otherwise ``NotImplementedError``
-    naming :func:`align_theory.simulate`.
+    Model G: every protocol except the vote protocols (undefined for continuous answers:
+    ``ValueError``), for pools up to N = 2⁴⁰ (:data:`~align_theory.exact.gaussian.G_MAX_POOL`).
+    Model B: every protocol, with uniform or Dirichlet wrong answers and agent diversity,
+    for N ≤ 4096 (:data:`~align_theory.exact.bernoulli.B_MAX_N`; votes over m ≥ 2 wrong
+    answers N ≤ 128, :data:`~align_theory.exact.compositions.VOTE_MAX_N`; binary
+    MajorityVote and Oracle without diversity any N); larger sizes raise ``ValueError``
+    naming the parameter and :func:`align_theory.simulate`. The ``bayes`` principal in model
+    B and every protocol on an ``EmpiricalPool`` raise ``NotImplementedError`` naming
+    :func:`align_theory.simulate`.
 
     Parameters
     ----------

@@ -1,9 +1,13 @@
 r"""Model B (latent Beta difficulty, discrete answers) closed forms.
 
 The stage operator of T5, Φ_{s,f,K}(p) = q(p)[1−(1−α)^K] + p(1−s)(1−α)^{K−1},
-α = sp + f(1−p), q = sp/α, is a polynomial of degree K in p, so E_θ over Beta(a, b) is done
-exactly by Gauss–Jacobi quadrature with more than N/2 nodes; majority vote uses the
-beta-binomial sum.
+α = sp + f(1−p), q = sp/α, is a polynomial of degree K in p. Every model B value is the
+expectation over θ ~ Beta(a, b) of a polynomial of degree ≤ N in θ — with agent diversity
+too: E[g(θ_a) | θ] for θ_a ~ Beta(cθ, c(1−θ)) maps degree K to degree K, since
+E[θ_a^j | θ] = (cθ)_j/(c)_j — so the Gauss–Jacobi rule sized for degree N is exact
+(N ≤ :data:`B_MAX_N`). Binary majority vote uses the beta-binomial sum; plurality and
+filter-vote over several wrong answers, and pools of several diverse agents, sum over
+answer-count compositions (:mod:`~align_theory.exact.compositions`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,13 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
+from align_theory.exact.compositions import (
+    beta_binomial_pmf,
+    filter_vote_given_count,
+    log_rising,
+    plurality_table,
+    pool_count_pmf,
+)
 from align_theory.exact.quadrature import beta_nodes, gauss_legendre
 from align_theory.models import BernoulliModel, Model
 from align_theory.protocols import (
@@ -28,6 +39,7 @@ from align_theory.protocols import (
 )
 
 __all__ = [
+    "B_MAX_N",
     "bernoulli_utility",
     "beta_binomial_majority",
     "stage_operator",
@@ -100,22 +112,26 @@ def verifier_select(probs: np.ndarray, counts: np.ndarray, tpr: float, fpr: floa
     return accepted + fallback
 
 
-def _beta_binom_logpmf(k: np.ndarray, n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return (
-        special.gammaln(n + 1)
-        - special.gammaln(k + 1)
-        - special.gammaln(n - k + 1)
-        + special.betaln(a + k, b + n - k)
-        - special.betaln(a, b)
-    )
-
-
 def beta_binomial_majority(a: float, b: float, n: int) -> float:
     r"""P(binary majority of n votes is correct) when θ ~ Beta(a, b) and votes are iid
     Bernoulli(θ) given θ: Σ_{k>n/2} C(n,k)B(a+k, b+n−k)/B(a,b), plus half the tie term
-    C(n, n/2)B(a+n/2, b+n/2)/B(a,b) for even n (ties broken uniformly at random)."""
+    C(n, n/2)B(a+n/2, b+n/2)/B(a,b) for even n (ties broken uniformly at random).
+
+    The beta-binomial terms are rising factorials in log space
+    (:func:`~align_theory.exact.compositions.beta_binomial_pmf`), so a tiny intra-class
+    correlation (a + b up to 1e300: the binomial limit) stays a probability. Cost O(n).
+
+    Examples
+    --------
+    >>> round(beta_binomial_majority(1.05, 1.283, 15), 6)
+    0.431337
+    >>> from scipy import stats
+    >>> lim = 1 - stats.binom(15, 0.3).cdf(7)  # icc = 1e-16: Binomial(15, 0.3)
+    >>> bool(abs(beta_binomial_majority(0.3 * (1e16 - 1), 0.7 * (1e16 - 1), 15) - lim) < 1e-12)
+    True
+    """
     k = np.arange(n + 1)
-    pmf = np.exp(_beta_binom_logpmf(k, n, np.asarray(a), np.asarray(b)))
+    pmf = beta_binomial_pmf(n, a, b)
     weight = np.where(2 * k > n, 1.0, np.where(2 * k == n, 0.5, 0.0))
     return float(np.sum(pmf * weight))
 
@@ -136,77 +152,95 @@ def _agent_stage(
 ) -> np.ndarray:
     """p̄(θ) = E[Φ_{s,f,K}(θ_a) | θ]: equal to Φ_{s,f,K}(θ) without diversity; with diversity
     θ_a ~ Beta(cθ, c(1−θ)), and P(correct | j correct of K) is averaged over the
-    beta-binomial law of j."""
+    beta-binomial law of j (a polynomial of degree K in θ)."""
     if model.diversity is None:
         return stage_operator(theta, tpr, fpr, k)
     c = model.diversity
-    j = np.arange(k + 1, dtype=float)
-    psi = _correct_given_count(k, tpr, fpr)
-    th = np.clip(theta, 1e-15, 1 - 1e-15)[:, None]
-    pmf = np.exp(_beta_binom_logpmf(j[None, :], k, c * th, c * (1 - th)))
-    return pmf @ psi
+    th = np.clip(theta, 1e-300, 1 - 1e-16)
+    pmf = beta_binomial_pmf(k, c * th, c * (1 - th))
+    return np.asarray(pmf @ _correct_given_count(k, tpr, fpr))
+
+
+B_MAX_N = 4096
+"""Largest candidate budget N of the model B closed forms that integrate a polynomial of
+degree N in θ (Gauss–Jacobi with N/2 + 8 nodes: about 0.3 s at N = 4096). Larger N raise
+``ValueError``; binary MajorityVote without diversity and Oracle without diversity are
+O(N) sums with no limit."""
+
+
+def _check_size(model: BernoulliModel, p: Protocol) -> None:
+    if p.n > B_MAX_N:
+        name = "agents * per_agent" if isinstance(p, Align) else "n"
+        raise ValueError(
+            f"{name} must be <= {B_MAX_N} for the model B closed form of "
+            f"{type(p).__name__} (a polynomial of degree N in θ integrated by a Gauss–Jacobi "
+            f"rule of N/2 + 8 nodes), got {p.n}; use align_theory.simulate(model, protocol, "
+            "trials=..., seed=...) instead"
+        )
 
 
 def bernoulli_utility(model: BernoulliModel, p: Protocol) -> float:
-    """E[x of the protocol's output] in model B (see :func:`align_theory.expected_utility`)."""
+    """E[x of the protocol's output] in model B (see :func:`align_theory.expected_utility`).
+
+    Every integrand is a polynomial of degree ≤ N in θ, so the Gauss–Jacobi rule sized for
+    degree N (:func:`~align_theory.exact.quadrature.beta_nodes`) is exact; count-based
+    rules on pooled or voted candidates go through
+    :mod:`~align_theory.exact.compositions`.
+    """
     s, f, s2, f2 = model.agent_tpr, model.agent_fpr, model.principal_tpr, model.principal_fpr
-    div = model.diversity is not None
-    theta, w = beta_nodes(model.a, model.b, p.n + 2)
-    if div:
-        # p̄(θ) is smooth but not polynomial in θ: 88 Gauss–Jacobi nodes reach ~1e-11
-        theta, w = beta_nodes(model.a, model.b, 160)
+    c = model.diversity
     if isinstance(p, RandomPick):
         return model.mean
+    if isinstance(p, Align | Shortlist) and p.principal in ("linear", "bayes"):
+        raise _model_g_only(p.principal)
+    if isinstance(p, Oracle) and c is None:
+        # coverage 1 − E(1−θ)^n = 1 − (b)_n/(a+b)_n, an O(n) sum for any n
+        miss = log_rising(model.b, p.n)[-1] - log_rising(model.a + model.b, p.n)[-1]
+        return float(-np.expm1(miss))
+    if isinstance(p, MajorityVote) and model.wrong_answers == 1 and c is None:
+        return beta_binomial_majority(model.a, model.b, p.n)
+    _check_size(model, p)
+    theta, w = beta_nodes(model.a, model.b, p.n)
     if isinstance(p, Align):
-        if p.principal in ("linear", "bayes"):
-            raise _model_g_only(p.principal)
         prop = _agent_stage(model, theta, p.per_agent, s, f)
         if p.principal == "exact" or model.exact_principal:
             val = 1.0 - (1.0 - prop) ** p.agents
         else:
             val = stage_operator(prop, s2, f2, p.agents)
         return float(np.sum(w * val))
-    if (
-        isinstance(p, SingleAgent | PrincipalBestOfN | Oracle | MajorityVote)
-        and div
-        and p.agents > 1
-    ):
-        if isinstance(p, Oracle):
-            c = model.diversity
-            assert c is not None
-            th = np.clip(theta, 1e-15, 1 - 1e-15)
-            k = p.n // p.agents
-            miss = np.exp(
-                special.betaln(c * th, c * (1 - th) + k) - special.betaln(c * th, c * (1 - th))
-            )
-            return float(np.sum(w * (1.0 - miss**p.agents)))
-        raise _use_simulate(model, p, "a pool from several diverse agents")
-    if isinstance(p, SingleAgent):
-        return float(np.sum(w * _agent_stage(model, theta, p.n, s, f)))
-    if isinstance(p, PrincipalBestOfN):
-        return float(np.sum(w * _agent_stage(model, theta, p.n, s2, f2)))
     if isinstance(p, Oracle):
-        return float(np.sum(w * _agent_stage(model, theta, p.n, 1.0, 0.0)))
-    if isinstance(p, MajorityVote):
-        if model.wrong_answers != 1:
-            raise _use_simulate(model, p, "plurality over more than one wrong answer")
-        if not div:
-            return beta_binomial_majority(model.a, model.b, p.n)
-        c = model.diversity
         assert c is not None
-        j = np.arange(p.n + 1, dtype=float)
-        th = np.clip(theta, 1e-15, 1 - 1e-15)[:, None]
-        pmf = np.exp(_beta_binom_logpmf(j[None, :], p.n, c * th, c * (1 - th)))
-        weight = np.where(2 * j > p.n, 1.0, np.where(2 * j == p.n, 0.5, 0.0))
-        return float(np.sum(w * (pmf @ weight)))
+        th = np.clip(theta, 1e-300, 1 - 1e-16)
+        k = p.n // p.agents
+        # E[(1−θ_a)^K | θ] = (c(1−θ))_K/(c)_K, a polynomial of degree K in θ
+        miss = np.exp(log_rising(c * (1 - th), k)[:, -1] - log_rising(c, k)[-1])
+        return float(np.sum(w * (1.0 - miss**p.agents)))
+    if isinstance(p, SingleAgent | PrincipalBestOfN):
+        tpr, fpr = (s, f) if isinstance(p, SingleAgent) else (s2, f2)
+        if c is None:
+            return float(np.sum(w * stage_operator(theta, tpr, fpr, p.n)))
+        pool = pool_count_pmf(model.a, model.b, p.n, p.agents, c)
+        return float(pool @ _correct_given_count(p.n, tpr, fpr))
+    if isinstance(p, MajorityVote | FilterVote):
+        pool = pool_count_pmf(model.a, model.b, p.n, p.agents, c)
+        m, alpha = model.wrong_answers, model.wrong_concentration
+        if isinstance(p, MajorityVote):
+            j = np.arange(p.n + 1)
+            given = plurality_table(p.n, m, alpha)[j, p.n - j]
+        else:
+            given = filter_vote_given_count(p.n, m, alpha, s, f)
+        return float(np.clip(pool @ given, 0.0, 1.0))
     if isinstance(p, Shortlist):
-        if p.principal in ("linear", "bayes"):
-            raise _model_g_only(p.principal)
-        if div:
-            raise _use_simulate(model, p, "Shortlist with agent diversity")
-        return float(np.sum(w * _shortlist_b(model, theta, p)))
-    if isinstance(p, FilterVote):
-        raise _use_simulate(model, p, "filter-vote has no closed form here")
+        if c is None:
+            return float(np.sum(w * _shortlist_b(model, theta, p)))
+        # one agent with θ₁ | θ ~ Beta(cθ, c(1−θ)): the value is a polynomial of degree n in
+        # θ₁, and E[θ₁^j | θ] = (cθ)_j/(c)_j one of degree j in θ: nested Gauss–Jacobi rules
+        th = np.clip(theta, 1e-300, 1 - 1e-16)
+        inner = [beta_nodes(c * t, c * (1 - t), p.n) for t in th]
+        th1 = np.stack([x for x, _ in inner])
+        w1 = np.stack([v for _, v in inner])
+        val = _shortlist_b(model, th1.ravel(), p).reshape(th1.shape)
+        return float(np.sum(w * np.sum(w1 * val, axis=1)))
     raise TypeError(f"unknown protocol {p!r}")
 
 

@@ -139,7 +139,7 @@ def coverage_diverse(a: float, b: float, c: float, agents: int, per_agent: int) 
     >>> coverage_diverse(1.0, 1.0, 2.0, 4, 4) > coverage_diverse(1.0, 1.0, 2.0, 1, 16)
     True
     """
-    theta, w = beta_nodes(a, b, agents * per_agent // 2 + 2)
+    theta, w = beta_nodes(a, b, agents * per_agent)
     j = np.arange(per_agent)[:, None]
     miss = np.prod((c * (1.0 - theta[None, :]) + j) / (c + j), axis=0)
     return float(1.0 - np.sum(w * miss**agents))

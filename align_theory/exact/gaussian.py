@@ -43,6 +43,7 @@ from align_theory.protocols import (
 )
 
 __all__ = [
+    "G_MAX_POOL",
     "bivariate_normal_cdf",
     "expected_max_normal",
     "gaussian_utility",
@@ -61,10 +62,27 @@ def _support(logpdf: np.ndarray, grid: np.ndarray, drop: float = 46.0) -> tuple[
 
 
 _COARSE = np.linspace(V_LO, V_HI, 1201)
-# Panel counts of the composite rules (8 or 6 points each); tuned so that quadrupling them
-# changes no model G value by more than 3e-8 (tests/test_exact.py checks against an
-# independent adaptive quadrature).
+# Panel counts of the composite rules (8 to 12 points each), tuned so that quadrupling all
+# of them changes no model G value by more than 3e-8 (tests/test_exact_gaussian.py
+# quadruples them; tests/test_exact.py checks against independent quadratures).
 _S_PANELS, _G_PANELS, _V_PANELS = 16, 12, 12
+_MAX_PANELS = 16  # expected_max_normal
+_TOP_PANELS = 40  # _mean_top
+_T_PANELS, _SL_PANELS = 6, 6  # Shortlist: the (m+1)-th score t and the s rule
+
+G_MAX_POOL = 2**40
+"""Largest pool (N, and M groups) of the model G closed forms. Up to it the support of
+f_N lies inside [V_LO, V_HI] and F(s)^{M−1} is formed from the upper tail 1 − F at full
+relative precision (error below 1e-9 at M = 2⁴⁰); beyond it ``ValueError``."""
+
+
+def _check_pool(name: str, n: int) -> None:
+    if n > G_MAX_POOL:
+        raise ValueError(
+            f"{name} must be <= 2**40 for the model G closed forms (the quadrature of the "
+            f"maximum of that many normals), got {n}; use align_theory.simulate(model, "
+            "protocol, trials=..., seed=...) instead"
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -76,10 +94,11 @@ def expected_max_normal(n: int) -> float:
     """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
         raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    _check_pool("n", int(n))
     if n == 1:
         return 0.0
     lo, hi = _support(log_max_density(_COARSE, int(n)), _COARSE)
-    v, w = gauss_legendre(lo, hi, panels=16, order=12)
+    v, w = gauss_legendre(lo, hi, panels=_MAX_PANELS, order=12)
     return float(np.sum(w * v * np.exp(log_max_density(v, int(n)))))
 
 
@@ -139,14 +158,24 @@ def group_select(
             dens = np.exp(logphi_g[None, :] + log_max_density(vv, k)) / beta_s
             mean_t = beta_t * vv + (cov_st / sd_s) * g[None, :]
             h = (dens * mean_t) @ wg
-            cdf = np.exp(logphi_g[None, :] + k * special.log_ndtr(vv)) @ wg
+            log_cdf_v = k * special.log_ndtr(vv)
+            cdf = np.exp(logphi_g[None, :] + log_cdf_v) @ wg
+            tail = (np.exp(logphi_g)[None, :] * -np.expm1(log_cdf_v)) @ wg
         else:
             z = (sc[:, None] - beta_s * v[None, :]) / sd_s
             dens = np.exp(logf[None, :] - 0.5 * z * z - LOG_SQRT_2PI) / sd_s
             mean_t = beta_t * v[None, :] + slope * (sc[:, None] - beta_s * v[None, :])
             h = (dens * mean_t) @ wv
             cdf = (np.exp(logf)[None, :] * special.ndtr(z)) @ wv
-        return h, np.log(np.clip(cdf, 1e-300, 1.0))
+            tail = (np.exp(logf)[None, :] * special.ndtr(-z)) @ wv
+        # log F from the upper tail 1 − F where it is small: F^(M−1) for M up to 2⁴⁰ needs
+        # 1 − F to full relative precision, which F itself (a sum near 1) cannot carry
+        log_cdf = np.where(
+            tail < 0.5,
+            np.log1p(-np.clip(tail, 0.0, 0.5)),
+            np.log(np.clip(cdf, 1e-300, 1.0)),
+        )
+        return h, log_cdf
 
     parts = [h_and_logf(c) for c in uniq]
     log_all = sum(cnt * lf for cnt, (_, lf) in zip(counts, parts, strict=True))
@@ -175,7 +204,7 @@ def _select_by_v(
 
 def _mean_top(n: int, m: int) -> float:
     """(1/m) Σ_{j≤m} E[Y_(j)]: mean of the m largest of n iid N(0, 1)."""
-    v, w = gauss_legendre(V_LO, V_HI, panels=40, order=10)
+    v, w = gauss_legendre(V_LO, V_HI, panels=_TOP_PANELS, order=10)
     above = special.ndtr(-v)
     # P(candidate with value v is among the top m) = P(Bin(n−1, 1−Φ(v)) ≤ m−1)
     inside = special.bdtr(m - 1, n - 1, above)
@@ -234,14 +263,14 @@ def _shortlist_select(
         )
 
     t_lo, t_hi = _support(log_g(_COARSE), _COARSE)
-    t, wt = gauss_legendre(t_lo, t_hi, panels=6, order=8)
+    t, wt = gauss_legendre(t_lo, t_hi, panels=_T_PANELS, order=8)
     sig = math.hypot(beta_s, sd_s)
     rho, omega, slope = beta_s / sig, sd_s / sig, cov_st / (sd_s * sd_s)
     # S given V > t starts near β_S t (smoothed over sd_S) and ends near β_S·v_top
     v_top = np.sqrt(t * t + 92.0)
     s_mid = beta_s * t + 9.0 * sd_s
     s_hi = np.maximum(beta_s * v_top + 9.0 * sd_s, s_mid + sd_s)
-    panels = 6 + int(3 * math.log2(m + 1))  # F_t^{m−1} sharpens as m grows
+    panels = _SL_PANELS + int(3 * math.log2(m + 1))  # F_t^{m−1} sharpens as m grows
     s1, w1 = gauss_legendre(beta_s * t - 9.0 * sd_s, s_mid, panels, 8)
     s2, w2 = gauss_legendre(s_mid, s_hi, panels, 8)
     s, ws = np.concatenate([s1, s2], axis=1), np.concatenate([w1, w2], axis=1)
@@ -286,6 +315,11 @@ def _principal_params(
 def gaussian_utility(model: GaussianModel, p: Protocol) -> float:
     """E[x of the protocol's output] in model G (see :func:`align_theory.expected_utility`)."""
     mu, sw, s_a = model.mu, model.sigma_within, model.sigma_agent
+    if isinstance(p, MajorityVote | FilterVote):
+        raise ValueError(
+            f"{type(p).__name__} needs discrete answers: use BernoulliModel or EmpiricalPool"
+        )
+    _check_pool("agents * per_agent" if isinstance(p, Align) else "n", p.n)
     if isinstance(p, RandomPick):
         return mu
     if isinstance(p, Align):
@@ -321,8 +355,4 @@ def gaussian_utility(model: GaussianModel, p: Protocol) -> float:
             # all n go to the principal: n groups of one candidate each (V ~ N(0, 1))
             return mu + group_select(p.n, 1, bs, bt, sds, sdt, cov)
         return mu + _shortlist_select(p.n, p.size, bs, bt, sds, sdt, cov)
-    if isinstance(p, MajorityVote | FilterVote):
-        raise ValueError(
-            f"{type(p).__name__} needs discrete answers: use BernoulliModel or EmpiricalPool"
-        )
     raise TypeError(f"unknown protocol {p!r}")
