@@ -44,7 +44,7 @@ MAX_CONNECTION_FAILURES = 12
 """Consecutive connection-level failures (refused, reset, timed out) after which every
 request fails with :class:`EndpointDown` instead of retrying: the server is gone."""
 
-_BEARER = re.compile(r"(?i)(authorization\s*[:=]\s*)?bearer\s+[^\s\"',;}]+")
+_BEARER = re.compile(r"(?i)(authorization\s*[:=]\s*)?\b(?:bearer|basic)\s+[^\s\"',;}]+")
 
 
 def strip_credentials(url: str) -> str:
@@ -67,8 +67,8 @@ def strip_credentials(url: str) -> str:
 
 
 def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
-    """``text`` with every secret, every ``Bearer …`` / ``Authorization: …`` value and
-    every URL credential replaced by ``[redacted]``.
+    """``text`` with every secret, every ``Bearer …`` / ``Basic …`` authorization value
+    and every URL credential replaced by ``[redacted]``.
 
     Examples
     --------
@@ -259,7 +259,8 @@ class ChatClient:
         self._headers = {"Content-Type": "application/json"}
         if key:
             self._headers["Authorization"] = f"Bearer {key}"
-        self._secrets = tuple(x for x in (key,) if x)
+        creds = [urlsplit(u).password for u in self._urls]
+        self._secrets = tuple(x for x in (key, *creds) if x)
         self._conn_failures = 0
         self._down: str | None = None
 
