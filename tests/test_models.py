@@ -124,22 +124,22 @@ def test_models_are_frozen() -> None:
     ("make", "name"),
     [
         (lambda: GaussianModel(kappa=True), "kappa"),
-        (lambda: GaussianModel(mu="0.5"), "mu"),
-        (lambda: GaussianModel(sigma=b"1"), "sigma"),
-        (lambda: GaussianModel(tau=1 + 2j), "tau"),
+        (lambda: GaussianModel(mu="0.5"), "mu"),  # type: ignore[arg-type]
+        (lambda: GaussianModel(sigma=b"1"), "sigma"),  # type: ignore[arg-type]
+        (lambda: GaussianModel(tau=1 + 2j), "tau"),  # type: ignore[arg-type]
         (lambda: GaussianModel(mu=10**400), "mu"),
         (lambda: GaussianModel(sigma=1e155), "sigma"),
         (lambda: GaussianModel(agent_offsets=0.5), "agent_offsets"),  # type: ignore[arg-type]
         (lambda: GaussianModel(agent_offsets=True), "agent_offsets"),  # type: ignore[arg-type]
         (lambda: GaussianModel(agent_offsets=(1.0, 1e200)), r"agent_offsets\[1\]"),
-        (lambda: BernoulliModel(1.0, 1.0, agent_tpr="0.5"), "agent_tpr"),
+        (lambda: BernoulliModel(1.0, 1.0, agent_tpr="0.5"), "agent_tpr"),  # type: ignore[arg-type]
         (lambda: BernoulliModel(1e300, 1e300), "a"),
         (lambda: BernoulliModel(1e-17, 1.0), "a"),
         (lambda: BernoulliModel(1.0, 1.0, diversity=1e-300), "diversity"),
         (lambda: BernoulliModel.from_mean_icc(0.5, 0.1, a=1.0), "from_mean_icc"),
         (lambda: BernoulliModel.from_mean_icc(0.5, 0.1, kapa=1.0), "from_mean_icc"),
         (lambda: BernoulliModel.from_mean_icc(0.5, 1e-200), "mean=0.5 and icc=1e-200"),
-        (lambda: BernoulliModel.from_mean_icc("0.5", 0.1), "mean"),
+        (lambda: BernoulliModel.from_mean_icc("0.5", 0.1), "mean"),  # type: ignore[arg-type]
         (
             lambda: EmpiricalPool(*[np.array([[["a"]]])] * 4),  # type: ignore[arg-type]
             "correct",
