@@ -12,14 +12,39 @@ import numpy as np
 
 
 def finite(name: str, value: float) -> float:
-    """Return ``float(value)`` or raise if it is not a finite real number."""
+    """Return ``float(value)`` or raise unless it is a finite real number.
+
+    Only real numbers are accepted: ``int``, ``float`` and NumPy integer / floating scalars.
+    Booleans, strings, bytes, complex numbers and arrays are refused (``mu='0.5'`` or
+    ``kappa=True`` is a mistake, not a number); an integer too large for a float is refused.
+
+    Examples
+    --------
+    >>> finite("mu", 2)
+    2.0
+    >>> finite("kappa", True)
+    Traceback (most recent call last):
+    ...
+    ValueError: kappa must be a finite real number, got True
+    """
+    real = isinstance(value, int | float | np.integer | np.floating)
+    if not real or isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be a finite real number, got {_show(value)}")
     try:
         v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a finite real number, got {_show(value)}") from None
     if not math.isfinite(v):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+        raise ValueError(f"{name} must be a finite real number, got {_show(value)}")
     return v
+
+
+def _show(value: object) -> str:
+    """``repr(value)``, shortened to 60 characters (a 400-digit number stays one line)."""
+    if isinstance(value, int) and abs(value) >= 10**50:
+        return f"an integer of {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def in_range(
@@ -46,16 +71,16 @@ def in_range(
             left = "("
         if hi is None:
             right = ")"
-        raise ValueError(f"{name} must lie in {left}{lo_s}, {hi_s}{right}, got {value!r}")
+        raise ValueError(f"{name} must lie in {left}{lo_s}, {hi_s}{right}, got {_show(value)}")
     return v
 
 
 def positive_int(name: str, value: int, lo: int = 1, hi: int | None = None) -> int:
     """Return ``value`` or raise unless it is an integer with lo <= value <= hi."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer >= {lo}, got {value!r}")
+        raise ValueError(f"{name} must be an integer >= {lo}, got {_show(value)}")
     v = int(value)
     if v < lo or (hi is not None and v > hi):
         rng = f">= {lo}" if hi is None else f"in [{lo}, {hi}]"
-        raise ValueError(f"{name} must be an integer {rng}, got {value!r}")
+        raise ValueError(f"{name} must be an integer {rng}, got {_show(value)}")
     return v

@@ -14,7 +14,7 @@ All models are frozen dataclasses validated at construction: a bad value raises
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,8 @@ import numpy as np
 from align_theory._validate import finite, in_range, positive_int
 
 __all__ = [
+    "BETA_SHAPE_RANGE",
+    "SCALE_MAX",
     "BernoulliDraws",
     "BernoulliModel",
     "EmpiricalPool",
@@ -31,6 +33,15 @@ __all__ = [
     "bayes_weights",
     "sample",
 ]
+
+SCALE_MAX = 1e100
+"""Largest magnitude of a model-G location or scale (μ, σ, τ, κ, β, c_a): beyond about
+1e154 the squares in the closed forms overflow to inf and the results to NaN."""
+
+BETA_SHAPE_RANGE = (1e-12, 1e100)
+"""Allowed range of model B's Beta shapes a, b (and of the diversity and Dirichlet
+concentrations): below about 1e-16 SciPy's Jacobi quadrature refuses the shape, far above
+1e100 the closed forms lose every digit."""
 
 
 @dataclass(frozen=True)
@@ -76,22 +87,25 @@ class GaussianModel:
     Parameters
     ----------
     mu : float
-        Mean utility μ (any finite real).
+        Mean utility μ, \|μ\| ≤ 1e100 (:data:`SCALE_MAX`).
     sigma : float
-        Total standard deviation σ of x, > 0.
+        Total standard deviation σ of x, 0 < σ ≤ 1e100.
     rho_between : float
         Correlation ρ_b of two candidates from different agents, 0 ≤ ρ_b ≤ ρ_w.
     rho_within : float
         Correlation ρ_w of two candidates from the same agent, ρ_b ≤ ρ_w ≤ 1.
     tau : float
-        Agent-score noise τ ≥ 0 (τ = 0: the agent ranks its candidates perfectly).
+        Agent-score noise 0 ≤ τ ≤ 1e100 (τ = 0: the agent ranks its candidates perfectly).
     kappa : float
-        Principal evaluation noise κ ≥ 0 (κ = 0 with β = 0: exact evaluation).
+        Principal evaluation noise 0 ≤ κ ≤ 1e100 (κ = 0 with β = 0: exact evaluation).
     beta : float
-        Judge bias loading β ≥ 0 on the candidate feature b(ω) the judge rewards.
+        Judge bias loading 0 ≤ β ≤ 1e100 on the candidate feature b(ω) the judge rewards.
     agent_offsets : tuple of float or None
-        Per-agent score offsets c_a (miscalibration between agents); None means all zero.
-        Agent a uses ``agent_offsets[a % len(agent_offsets)]``.
+        Per-agent score offsets c_a (miscalibration between agents), each \|c_a\| ≤ 1e100;
+        None means all zero. Agent a uses ``agent_offsets[a % len(agent_offsets)]``.
+
+    Every parameter must be a real number (``bool`` and ``str`` are refused); a value out
+    of its range raises ``ValueError`` naming it.
     """
 
     mu: float = 0.0
@@ -104,8 +118,9 @@ class GaussianModel:
     agent_offsets: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mu", finite("mu", self.mu))
-        object.__setattr__(self, "sigma", in_range("sigma", self.sigma, 0.0, lo_open=True))
+        object.__setattr__(self, "mu", in_range("mu", self.mu, -SCALE_MAX, SCALE_MAX))
+        sigma = in_range("sigma", self.sigma, 0.0, SCALE_MAX, lo_open=True)
+        object.__setattr__(self, "sigma", sigma)
         rho_w = in_range("rho_within", self.rho_within, 0.0, 1.0)
         object.__setattr__(self, "rho_within", rho_w)
         rho_b = finite("rho_between", self.rho_between)
@@ -116,9 +131,19 @@ class GaussianModel:
             )
         object.__setattr__(self, "rho_between", rho_b)
         for name in ("tau", "kappa", "beta"):
-            object.__setattr__(self, name, in_range(name, getattr(self, name), 0.0))
+            object.__setattr__(self, name, in_range(name, getattr(self, name), 0.0, SCALE_MAX))
         if self.agent_offsets is not None:
-            offs = tuple(finite(f"agent_offsets[{i}]", c) for i, c in enumerate(self.agent_offsets))
+            if not isinstance(self.agent_offsets, tuple | list | np.ndarray) or (
+                np.ndim(self.agent_offsets) != 1
+            ):
+                raise ValueError(
+                    "agent_offsets must be None or a non-empty tuple of real numbers, "
+                    f"got {self.agent_offsets!r}"
+                )
+            offs = tuple(
+                in_range(f"agent_offsets[{i}]", c, -SCALE_MAX, SCALE_MAX)
+                for i, c in enumerate(self.agent_offsets)
+            )
             if not offs:
                 raise ValueError("agent_offsets must be None or a non-empty tuple, got ()")
             object.__setattr__(self, "agent_offsets", offs)
@@ -266,16 +291,20 @@ class BernoulliModel:
     Parameters
     ----------
     a, b : float
-        Beta shape parameters, > 0.
+        Beta shape parameters in [1e-12, 1e100] (:data:`BETA_SHAPE_RANGE`).
     agent_tpr, agent_fpr, principal_tpr, principal_fpr : float
         Verifier rates in [0, 1].
     diversity : float or None
-        Concentration c > 0 of agent-level difficulty around θ_q; None: no diversity.
+        Concentration c in [1e-12, 1e100] of agent-level difficulty around θ_q; None: no
+        diversity.
     wrong_answers : int
         Number m ≥ 1 of distinct wrong answers.
     wrong_concentration : float or None
-        Dirichlet concentration α > 0 of the wrong-answer distribution (needs m ≥ 2);
-        None: uniform over the m alternatives.
+        Dirichlet concentration α in [1e-12, 1e100] of the wrong-answer distribution (needs
+        m ≥ 2); None: uniform over the m alternatives.
+
+    Every parameter must be a real number (``bool`` and ``str`` are refused); a value out
+    of its range raises ``ValueError`` naming it.
     """
 
     a: float
@@ -289,14 +318,13 @@ class BernoulliModel:
     wrong_concentration: float | None = None
 
     def __post_init__(self) -> None:
+        lo, hi = BETA_SHAPE_RANGE
         for name in ("a", "b"):
-            object.__setattr__(self, name, in_range(name, getattr(self, name), 0.0, lo_open=True))
+            object.__setattr__(self, name, in_range(name, getattr(self, name), lo, hi))
         for name in ("agent_tpr", "agent_fpr", "principal_tpr", "principal_fpr"):
             object.__setattr__(self, name, in_range(name, getattr(self, name), 0.0, 1.0))
         if self.diversity is not None:
-            object.__setattr__(
-                self, "diversity", in_range("diversity", self.diversity, 0.0, lo_open=True)
-            )
+            object.__setattr__(self, "diversity", in_range("diversity", self.diversity, lo, hi))
         object.__setattr__(self, "wrong_answers", positive_int("wrong_answers", self.wrong_answers))
         if self.wrong_concentration is not None:
             if self.wrong_answers < 2:
@@ -307,17 +335,41 @@ class BernoulliModel:
             object.__setattr__(
                 self,
                 "wrong_concentration",
-                in_range("wrong_concentration", self.wrong_concentration, 0.0, lo_open=True),
+                in_range("wrong_concentration", self.wrong_concentration, lo, hi),
             )
 
     @classmethod
     def from_mean_icc(cls, mean: float, icc: float, **kwargs: Any) -> BernoulliModel:
         """Model B with Beta difficulty of mean a/(a+b) = ``mean`` and intra-class
-        correlation 1/(a+b+1) = ``icc``; both in (0, 1). Other keywords pass through."""
+        correlation 1/(a+b+1) = ``icc``; both in (0, 1), and the shapes they give must lie
+        in :data:`BETA_SHAPE_RANGE`. Other keywords (not ``a`` or ``b``) pass through.
+
+        Examples
+        --------
+        >>> BernoulliModel.from_mean_icc(0.25, 0.2).a
+        1.0
+        """
+        valid = [f.name for f in fields(cls) if f.name not in ("a", "b")]
+        for key in kwargs:
+            if key not in valid:
+                given = "a= and b= or mean= and icc=, not both" if key in ("a", "b") else None
+                raise ValueError(
+                    f"from_mean_icc has no parameter {key!r}: give {given}"
+                    if given
+                    else f"from_mean_icc has no parameter {key!r}; valid names: mean, icc, "
+                    + ", ".join(valid)
+                )
         m = in_range("mean", mean, 0.0, 1.0, lo_open=True, hi_open=True)
         r = in_range("icc", icc, 0.0, 1.0, lo_open=True, hi_open=True)
         total = 1.0 / r - 1.0
-        return cls(a=m * total, b=(1.0 - m) * total, **kwargs)
+        a, b = m * total, (1.0 - m) * total
+        lo, hi = BETA_SHAPE_RANGE
+        if not (lo <= a <= hi and lo <= b <= hi):
+            raise ValueError(
+                f"mean={mean!r} and icc={icc!r} give Beta shapes a={a:.3g}, b={b:.3g}; "
+                f"both must lie in [{lo:g}, {hi:g}]"
+            )
+        return cls(a=a, b=b, **kwargs)
 
     @property
     def mean(self) -> float:
@@ -424,6 +476,10 @@ class EmpiricalPool:
                 raise ValueError(
                     f"{nm} must have shape (Q, A, K) with Q, A, K >= 1, got {arr.shape}"
                 )
+            if arr.dtype.kind not in "biuf":
+                raise ValueError(f"{nm} must hold numbers, got an array of dtype {arr.dtype}")
+            if nm == "answers" and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
+                raise ValueError("answers must hold integer answer ids")
             arrays[nm] = arr
         shape = arrays["correct"].shape
         for nm, arr in arrays.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -37,7 +38,7 @@ def test_gaussian_rejects_bad_values(kwargs: dict, name: str) -> None:
 def test_gaussian_error_message_states_range() -> None:
     with pytest.raises(ValueError, match=r"rho_between must lie in \[0, rho_within\] = \[0, 0.3\]"):
         GaussianModel(rho_within=0.3, rho_between=0.5)
-    with pytest.raises(ValueError, match=r"tau must lie in \[0, inf\), got -0.5"):
+    with pytest.raises(ValueError, match=r"tau must lie in \[0, 1e\+100\], got -0.5"):
         GaussianModel(tau=-0.5)
 
 
@@ -117,3 +118,68 @@ def test_models_are_frozen() -> None:
     m = GaussianModel()
     with pytest.raises(AttributeError):
         m.tau = 2.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: GaussianModel(kappa=True), "kappa"),
+        (lambda: GaussianModel(mu="0.5"), "mu"),  # type: ignore[arg-type]
+        (lambda: GaussianModel(sigma=b"1"), "sigma"),  # type: ignore[arg-type]
+        (lambda: GaussianModel(tau=1 + 2j), "tau"),  # type: ignore[arg-type]
+        (lambda: GaussianModel(mu=10**400), "mu"),
+        (lambda: GaussianModel(sigma=1e155), "sigma"),
+        (lambda: GaussianModel(agent_offsets=0.5), "agent_offsets"),  # type: ignore[arg-type]
+        (lambda: GaussianModel(agent_offsets=True), "agent_offsets"),  # type: ignore[arg-type]
+        (lambda: GaussianModel(agent_offsets=(1.0, 1e200)), r"agent_offsets\[1\]"),
+        (lambda: BernoulliModel(1.0, 1.0, agent_tpr="0.5"), "agent_tpr"),  # type: ignore[arg-type]
+        (lambda: BernoulliModel(1e300, 1e300), "a"),
+        (lambda: BernoulliModel(1e-17, 1.0), "a"),
+        (lambda: BernoulliModel(1.0, 1.0, diversity=1e-300), "diversity"),
+        (lambda: BernoulliModel.from_mean_icc(0.5, 0.1, a=1.0), "from_mean_icc"),
+        (lambda: BernoulliModel.from_mean_icc(0.5, 0.1, kapa=1.0), "from_mean_icc"),
+        (lambda: BernoulliModel.from_mean_icc(0.5, 1e-200), "mean=0.5 and icc=1e-200"),
+        (lambda: BernoulliModel.from_mean_icc("0.5", 0.1), "mean"),  # type: ignore[arg-type]
+        (
+            lambda: EmpiricalPool(*[np.array([[["a"]]])] * 4),  # type: ignore[arg-type]
+            "correct",
+        ),
+        (
+            lambda: EmpiricalPool(
+                np.ones((1, 1, 1), bool),
+                np.ones((1, 1, 1)) * 0.5,
+                np.ones((1, 1, 1)),
+                np.ones((1, 1, 1)),
+            ),
+            "answers",
+        ),
+        (
+            lambda: EmpiricalPool(
+                np.ones((1, 1, 1), bool),
+                np.ones((1, 1, 1), int),
+                np.array([[["x"]]]),
+                np.ones((1, 1, 1)),
+            ),
+            "agent_score",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_wrong_types_and_extremes_raise_value_error_naming_the_parameter(
+    make: Any, name: str
+) -> None:
+    """Bools, strings, huge numbers and shapes outside the documented ranges are refused
+    with a ValueError that starts with the parameter's name (never TypeError, never NaN)."""
+    with pytest.raises(ValueError, match=r"^" + name):
+        make()
+
+
+def test_documented_extremes_give_finite_closed_forms() -> None:
+    from align_theory import Align, SingleAgent
+    from align_theory.exact import expected_utility
+
+    big = GaussianModel(mu=1e100, sigma=1e100, tau=1e100, kappa=1e100)
+    for proto in (Align(4, 4, "judge"), SingleAgent(16)):
+        assert math.isfinite(expected_utility(big, proto))
+    for a, b in ((1e-12, 1.0), (1e-12, 1e-12), (1.0, 1e-12)):
+        assert math.isfinite(expected_utility(BernoulliModel(a, b), SingleAgent(16)))

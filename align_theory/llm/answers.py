@@ -4,17 +4,22 @@ Extraction, in order of preference: the last ``\\boxed{…}`` (balanced braces),
 "the answer is X" / "#### X", then the last number in the text. Nothing found → ``None``
 (an unparsed answer counts as wrong; callers report the unparsed rate).
 
-Equivalence uses ``math-verify`` (``parse`` then ``verify``) in a worker process pool with
-its own timeout, so a pathological expression can neither hang nor crash the caller. Each
+Equivalence uses ``math-verify`` (``parse`` then ``verify``) in a warm worker process with
+a timeout on each check, so a pathological expression can neither hang nor crash the
+caller. Each
 check returns ``"equal"``, ``"not_equal"`` or ``"error"`` (timeout, worker crash, parse
 failure); only ``"equal"`` counts as correct.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import json
+import os
 import re
-from multiprocessing.pool import Pool
+import select
+import subprocess
+import sys
+from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
@@ -94,7 +99,7 @@ def normalize_answer(ans: str) -> str:
 
 
 def _verify_worker(args: tuple[str, str]) -> Verdict:
-    """Runs in a worker process: math-verify's parse and verify (gold first)."""
+    """math-verify's parse and verify (gold first); runs in the worker process."""
     gold, pred = args
     try:
         from math_verify import parse, verify
@@ -108,24 +113,97 @@ def _verify_worker(args: tuple[str, str]) -> Verdict:
         return "error"
 
 
-class AnswerChecker:
-    """math-verify in a process pool with a per-check timeout.
+# The worker is a plain ``python -c`` process: it never imports the caller's __main__
+# (a multiprocessing pool's "spawn" start re-runs the user's script, which is why user code
+# grading a run once needed an ``if __name__ == "__main__"`` guard; this one does not).
+_WORKER = """
+import json, sys
+from align_theory.llm.answers import _verify_worker
+_verify_worker(("1", "1"))  # import math-verify and warm its parser before 'ready'
+sys.stdout.write("ready\\n"); sys.stdout.flush()
+for line in sys.stdin:
+    sys.stdout.write(json.dumps(_verify_worker(tuple(json.loads(line)))) + "\\n")
+    sys.stdout.flush()
+"""
 
-    A timed-out check returns ``"error"`` and the pool is terminated and recreated, so a
-    hung worker cannot block later checks. Identical normalized strings are ``"equal"``
-    without a worker call; results are memoized per (gold, pred).
+
+class _Worker:
+    """One warm math-verify process, spoken to by JSON lines over its stdin / stdout."""
+
+    def __init__(self, startup_timeout_s: float) -> None:
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _WORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            bufsize=0,
+        )
+        if self._read(startup_timeout_s) != "ready":
+            self.kill()
+            raise RuntimeError("the math-verify worker did not start")
+
+    def _read(self, timeout_s: float) -> str | None:
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout_s)
+        if not ready:
+            return None
+        line = self.proc.stdout.readline()
+        return line.decode().strip() if line else None
+
+    def check(self, gold: str, pred: str, timeout_s: float) -> Verdict | None:
+        """The verdict, or None when the check took longer than ``timeout_s``."""
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((json.dumps([gold, pred]) + "\n").encode())
+        except (BrokenPipeError, OSError):
+            return "error"
+        out = self._read(timeout_s)
+        if out is None:
+            return None
+        try:
+            verdict = json.loads(out)
+        except ValueError:
+            return "error"
+        return verdict if verdict in ("equal", "not_equal", "error") else "error"
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for fh in (self.proc.stdin, self.proc.stdout):
+            if fh is not None:
+                fh.close()
+
+
+class AnswerChecker:
+    """math-verify in a warm worker process with a per-check timeout.
+
+    The worker starts (and imports math-verify) once, outside any timeout
+    (``startup_timeout_s``); ``timeout_s`` times the check alone. A check that times out
+    is retried once in a fresh worker before it is recorded as ``"error"``, so a loaded
+    machine does not turn correct answers into errors. Identical normalized strings are
+    ``"equal"`` without a worker call; results are memoized per (gold, pred). Works from a
+    user script without an ``if __name__ == "__main__"`` guard.
     """
 
-    def __init__(self, processes: int = 1, timeout_s: float = 5.0) -> None:
-        self.processes = processes
+    def __init__(
+        self, processes: int = 1, timeout_s: float = 5.0, startup_timeout_s: float = 300.0
+    ) -> None:
+        self.processes = processes  # kept for callers; one warm worker does the checks
         self.timeout_s = timeout_s
-        self._pool: Pool | None = None
+        self.startup_timeout_s = startup_timeout_s
+        self.retries = 0  # checks retried in a fresh worker after a timeout
+        self._worker: _Worker | None = None
         self._memo: dict[tuple[str, str], Verdict] = {}
 
-    def _get_pool(self) -> Pool:
-        if self._pool is None:
-            self._pool = mp.get_context("spawn").Pool(self.processes)
-        return self._pool
+    def _get_worker(self) -> _Worker:
+        if self._worker is None or self._worker.proc.poll() is not None:
+            self._worker = _Worker(self.startup_timeout_s)
+        return self._worker
 
     def check(self, gold: str, pred: str | None) -> Verdict:
         """Verdict for one prediction (``None`` → ``"not_equal"``: unparsed is wrong)."""
@@ -134,34 +212,32 @@ class AnswerChecker:
         key = (gold, pred)
         if key in self._memo:
             return self._memo[key]
+        verdict: Verdict | None
         if normalize_answer(gold) == normalize_answer(pred):
-            verdict: Verdict = "equal"
+            verdict = "equal"
         else:
-            pool = self._get_pool()
-            res = pool.apply_async(_verify_worker, ((gold, pred),))
-            try:
-                verdict = res.get(timeout=self.timeout_s)
-            except mp.TimeoutError:
-                verdict = "error"
-                self._reset()
-            except Exception:
-                verdict = "error"
-                self._reset()
+            verdict = None
+            for attempt in range(2):
+                try:
+                    verdict = self._get_worker().check(gold, pred, self.timeout_s)
+                except RuntimeError:
+                    verdict = "error"
+                if verdict is not None:
+                    break
+                self._reset()  # a hung check: a fresh worker for the retry
+                self.retries += attempt == 0
+            verdict = verdict or "error"
         self._memo[key] = verdict
         return verdict
 
     def _reset(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker = None
 
     def close(self) -> None:
-        """Stop the worker processes."""
-        if self._pool is not None:
-            self._pool.close()
-            self._pool.join()
-            self._pool = None
+        """Stop the worker process."""
+        self._reset()
 
     def __enter__(self) -> AnswerChecker:
         return self

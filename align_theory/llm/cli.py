@@ -8,6 +8,7 @@ and calls :func:`register`, for use before the main CLI wires it.
 from __future__ import annotations
 
 import argparse
+import errno
 import signal
 import sys
 import threading
@@ -21,9 +22,11 @@ __all__ = ["build_parser", "main", "register"]
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from align_theory.llm.client import EndpointDown
     from align_theory.llm.datasets import MalformedRow, load_dataset
     from align_theory.llm.local_model import MODEL_SHA256, assemble_model
-    from align_theory.llm.runner import run_sync
+    from align_theory.llm.lock import RunLocked
+    from align_theory.llm.runner import ConfigMismatch, run_sync
     from align_theory.llm.server import LocalServer
 
     try:
@@ -90,6 +93,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"\ninterrupted; run the same command again to resume into {out}", file=sys.stderr)
         return 130
+    except (RunLocked, ConfigMismatch) as err:
+        print(f"align llm run: {err}", file=sys.stderr)
+        return 2
+    except EndpointDown as err:
+        print(f"align llm run: stopped: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        print(
+            f"align llm run: stopped: no space left on the device holding {out} ({err}); "
+            "every record written so far is kept: free some space and run the same command "
+            "again to resume",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         for srv in servers:
             srv.stop()
@@ -195,18 +214,47 @@ def _cmd_serve_local(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_replay(args: argparse.Namespace) -> int:
-    from align_theory.llm.report import replay
+MAX_VERIFY_ERROR_RATE = 0.01
+"""A run whose answer checks end in "error" (math-verify timeout or crash) for more than
+this share of its candidates has no trustworthy accuracy: report and replay fail loudly."""
 
-    try:
-        replay(Path(args.run), bootstrap=args.bootstrap, seed=args.seed, quiet=False)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"cannot replay {args.run}: {err}", file=sys.stderr)
+
+def _health(run: str, results: dict[str, Any]) -> int:
+    """Print what the results leave out; 1 when too many answer checks failed."""
+    dropped = results.get("incomplete_questions") or []
+    if dropped:
+        print(
+            f"{len(dropped)} question(s) dropped as incomplete (samples missing; run the "
+            f"same command again to resume): {', '.join(map(str, dropped[:10]))}"
+            + (" ..." if len(dropped) > 10 else ""),
+            file=sys.stderr,
+        )
+    errors, total = int(results.get("verify_errors", 0)), int(results.get("candidates", 0))
+    if total and errors / total > MAX_VERIFY_ERROR_RATE:
+        print(
+            f"cannot trust {run}: {errors} of {total} answer checks ended in an error "
+            f"({errors / total:.1%} > {MAX_VERIFY_ERROR_RATE:.0%}); they count as wrong. "
+            "Re-run the report on a less loaded machine",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    from align_theory.llm.report import replay
+
+    try:
+        res = replay(Path(args.run), bootstrap=args.bootstrap, seed=args.seed, quiet=False)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"cannot replay {args.run}: {err}", file=sys.stderr)
+        return 1
+    return _health(args.run, res)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
+    import json
+
     from align_theory.llm.report import report
 
     try:
@@ -215,7 +263,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print(f"cannot report {args.run}: {err}", file=sys.stderr)
         return 1
     print(text)
-    return 0
+    return _health(args.run, json.loads((Path(args.run) / "results.json").read_text()))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -223,28 +271,64 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     llm = subparsers.add_parser("llm", help="run ALIGN and baselines on real LLMs")
     sub = llm.add_subparsers(dest="llm_command", required=True)
 
-    r = sub.add_parser("run", help="sample, judge and store a run (resumable)")
-    r.add_argument("--dataset", default="gsm8k", choices=["gsm8k", "gsm-hard", "math", "math-500"])
-    r.add_argument("--source", default=None, help="JSONL path or hf[:name[:config[:split]]]")
-    r.add_argument("--limit", type=int, default=None)
-    r.add_argument("--on-error", choices=["skip", "fail"], default="fail")
-    r.add_argument("--agents", type=int, default=4, help="M")
-    r.add_argument("--per-agent", type=int, default=4, help="K")
-    r.add_argument("--model", default="local")
-    r.add_argument("--judge-model", default=None)
-    r.add_argument("--no-judge", action="store_true")
-    r.add_argument("--base-url", default=None)
-    r.add_argument("--serve-local", action="store_true", help="start the offline model")
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    r = sub.add_parser(
+        "run",
+        help="sample, judge and store a run (resumable)",
+        formatter_class=fmt,
+        description="Sample M x K candidates per question from an OpenAI-compatible "
+        "server, judge each, and store everything append-only in --out. Running the same "
+        "command again resumes; another configuration into the same --out is refused.",
+        epilog="datasets: --dataset gsm8k (default; an offline copy of the test split "
+        "ships with the llm extra), gsm-hard, math, math-500. Sources: --source PATH.jsonl "
+        "for any dataset, or --source hf[:NAME[:CONFIG[:SPLIT]]] to load from Hugging Face "
+        "(needs the 'datasets' package and network), e.g. --dataset math-500 --source hf.",
+    )
+    r.add_argument(
+        "--dataset",
+        default="gsm8k",
+        choices=["gsm8k", "gsm-hard", "math", "math-500"],
+        help="benchmark whose row format --source holds",
+    )
+    r.add_argument(
+        "--source",
+        default=None,
+        help="a JSONL path, or hf[:NAME[:CONFIG[:SPLIT]]] for Hugging Face; default: the "
+        "offline GSM8K test split",
+    )
+    r.add_argument("--limit", type=int, default=None, help="first N questions only")
+    r.add_argument(
+        "--on-error",
+        choices=["skip", "fail"],
+        default="fail",
+        help="a malformed dataset row fails the run, or is reported and skipped",
+    )
+    r.add_argument("--agents", type=int, default=4, help="M, the number of agents")
+    r.add_argument("--per-agent", type=int, default=4, help="K, candidates per agent")
+    r.add_argument("--model", default="local", help="model name sent to the server")
+    r.add_argument("--judge-model", default=None, help="the judge's model name (default: --model)")
+    r.add_argument("--no-judge", action="store_true", help="skip the principal's judge calls")
+    r.add_argument(
+        "--base-url",
+        default=None,
+        help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (several: comma-"
+        "separated replicas); checked once before the run",
+    )
+    r.add_argument("--serve-local", action="store_true", help="start the offline 0.5B model")
     r.add_argument("--threads", type=int, default=2, help="threads per --serve-local server")
     r.add_argument(
         "--servers", type=int, default=1, help="--serve-local replicas (requests balanced)"
     )
     _server_args(r)
-    r.add_argument("--api-key-env", default="OPENAI_API_KEY")
-    r.add_argument("--max-tokens", type=int, default=384)
-    r.add_argument("--top-p", type=float, default=1.0)
-    r.add_argument("--seed", type=int, default=0)
-    r.add_argument("--concurrency", type=int, default=2)
+    r.add_argument(
+        "--api-key-env",
+        default="OPENAI_API_KEY",
+        help="environment variable holding the API key (never stored)",
+    )
+    r.add_argument("--max-tokens", type=int, default=384, help="completion tokens per sample")
+    r.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling top_p in (0, 1]")
+    r.add_argument("--seed", type=int, default=0, help="base seed of every sample's seed")
+    r.add_argument("--concurrency", type=int, default=2, help="requests in flight")
     r.add_argument(
         "--timeout",
         type=float,
@@ -252,7 +336,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="per-request timeout in s (default 180; 3600 with --serve-local, where a shared "
         "CPU can make one 400-token sample take minutes)",
     )
-    r.add_argument("--max-retries", type=int, default=5)
+    r.add_argument(
+        "--max-retries", type=int, default=5, help="retries of a failed request (429, 5xx, ...)"
+    )
     r.add_argument("--usc-reps", type=int, default=0, help="USC calls per question and k")
     r.add_argument("--debate-rounds", type=int, default=0, help="multi-agent debate rounds")
     r.add_argument(
@@ -267,25 +353,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="agent samples without token log-probabilities (with --serve-local: sample "
         "servers without logits_all, about 4x faster, plus one judge server with it)",
     )
-    r.add_argument("--judge-base-url", default=None, help="a separate server for the judge")
-    r.add_argument("--out", required=True)
+    r.add_argument(
+        "--judge-base-url", default=None, help="a separate server for the judge (default: none)"
+    )
+    r.add_argument("--out", required=True, help="run folder (created, or resumed)")
     r.set_defaults(func=_cmd_run)
 
     for name, func, helptext in (
         ("report", _cmd_report, "table of protocol × budget with CIs and costs, plus a figure"),
         ("replay", _cmd_replay, "re-score a stored run without any model"),
     ):
-        p = sub.add_parser(name, help=helptext)
+        p = sub.add_parser(name, help=helptext, formatter_class=fmt)
         p.add_argument("run", help="run folder")
-        p.add_argument("--bootstrap", type=int, default=2000)
-        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
+        p.add_argument("--seed", type=int, default=0, help="seed of the sub-pool draws")
         p.set_defaults(func=func)
 
-    s = sub.add_parser("serve-local", help="serve the offline 0.5B model on 127.0.0.1")
-    s.add_argument("--port", type=int, default=None)
-    s.add_argument("--threads", type=int, default=2)
-    s.add_argument("--n-ctx", type=int, default=2048)
-    s.add_argument("--model", default="local")
+    s = sub.add_parser(
+        "serve-local", help="serve the offline 0.5B model on 127.0.0.1", formatter_class=fmt
+    )
+    s.add_argument("--port", type=int, default=None, help="port (default: a free one)")
+    s.add_argument("--threads", type=int, default=2, help="CPU threads")
+    s.add_argument("--n-ctx", type=int, default=2048, help="context window in tokens")
+    s.add_argument("--model", default="local", help="model name the server answers to")
     _server_args(s)
     s.set_defaults(func=_cmd_serve_local)
 

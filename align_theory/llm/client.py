@@ -19,10 +19,12 @@ import json
 import math
 import os
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -30,9 +32,88 @@ __all__ = [
     "ChatClient",
     "Completion",
     "CompletionError",
+    "EndpointDown",
     "SamplingParams",
+    "check_base_url",
     "parse_retry_after",
+    "redact",
+    "strip_credentials",
 ]
+
+MAX_CONNECTION_FAILURES = 12
+"""Consecutive connection-level failures (refused, reset, timed out) after which every
+request fails with :class:`EndpointDown` instead of retrying: the server is gone."""
+
+_BEARER = re.compile(r"(?i)(authorization\s*[:=]\s*)?\b(?:bearer|basic)\s+[^\s\"',;}]+")
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without ``user:password@`` (every comma-separated URL).
+
+    Examples
+    --------
+    >>> strip_credentials("http://user:KEY@host:8000/v1")
+    'http://host:8000/v1'
+    """
+    out = []
+    for part in url.split(","):
+        sp = urlsplit(part.strip())
+        if sp.username is not None or sp.password is not None:
+            host = sp.hostname or ""
+            netloc = host + (f":{sp.port}" if sp.port else "")
+            part = urlunsplit((sp.scheme, netloc, sp.path, sp.query, sp.fragment))
+        out.append(part.strip())
+    return ",".join(out)
+
+
+def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
+    """``text`` with every secret, every ``Bearer …`` / ``Basic …`` authorization value
+    and every URL credential replaced by ``[redacted]``.
+
+    Examples
+    --------
+    >>> redact('{"error": "bad key sk-123, header Bearer sk-123"}', ["sk-123"])
+    '{"error": "bad key [redacted], header [redacted]"}'
+    """
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    text = _BEARER.sub("[redacted]", text)
+    return re.sub(r"(?i)(\w+://)[^/\s@]+@", r"\1[redacted]@", text)
+
+
+def check_base_url(url: str, name: str = "base_url") -> None:
+    """Raise ``ValueError`` unless every comma-separated URL has an http(s) scheme, a host
+    and a port in 1..65535.
+
+    Examples
+    --------
+    >>> check_base_url("http://127.0.0.1:8080/v1")
+    >>> check_base_url("localhost:8080/v1")
+    Traceback (most recent call last):
+    ...
+    ValueError: base_url must start with http:// or https://, got 'localhost:8080/v1'
+    """
+    parts = [u.strip() for u in url.split(",") if u.strip()]
+    if not parts:
+        raise ValueError(f"{name} is empty")
+    for part in parts:
+        shown = strip_credentials(part)
+        sp = urlsplit(part)
+        if sp.scheme not in ("http", "https"):
+            raise ValueError(f"{name} must start with http:// or https://, got {shown!r}")
+        try:
+            port = sp.port
+        except ValueError:
+            raise ValueError(f"{name} has a port outside 1..65535: {shown!r}") from None
+        if not sp.hostname:
+            raise ValueError(f"{name} has no host: {shown!r}")
+        if port is not None and not 1 <= port <= 65535:
+            raise ValueError(f"{name} has a port outside 1..65535: {shown!r}")
+
+
+class EndpointDown(RuntimeError):
+    """The server cannot be reached: the run stops instead of retrying every request."""
 
 
 @dataclass(frozen=True)
@@ -170,15 +251,35 @@ class ChatClient:
     _http: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        check_base_url(self.base_url)
         self._urls = [u.strip().rstrip("/") for u in self.base_url.split(",") if u.strip()]
-        if not self._urls:
-            raise ValueError("base_url is empty")
         self._inflight = [0] * len(self._urls)
         self.base_url = ",".join(self._urls)
         key = os.environ.get(self.api_key_env) if self.api_key_env else None
         self._headers = {"Content-Type": "application/json"}
         if key:
             self._headers["Authorization"] = f"Bearer {key}"
+        creds = [urlsplit(u).password for u in self._urls]
+        self._secrets = tuple(x for x in (key, *creds) if x)
+        self._conn_failures = 0
+        self._down: str | None = None
+
+    def _clean(self, text: str) -> str:
+        return redact(text, self._secrets)
+
+    async def check(self, timeout_s: float = 10.0) -> None:
+        """One ``GET {url}/models`` per server with a short timeout: raise
+        :class:`EndpointDown` naming the URL and the cause when a server cannot be reached
+        (any HTTP answer, even 404, shows the server is up)."""
+        async with httpx.AsyncClient(timeout=httpx.Timeout(timeout_s)) as http:
+            for url in self._urls:
+                try:
+                    await http.get(f"{url}/models", headers=self._headers)
+                except httpx.HTTPError as exc:
+                    cause = self._clean(str(exc) or type(exc).__name__)
+                    raise EndpointDown(
+                        f"cannot reach {strip_credentials(url)}: {type(exc).__name__}: {cause}"
+                    ) from None
 
     async def __aenter__(self) -> ChatClient:
         self._sem = asyncio.Semaphore(self.concurrency)
@@ -212,6 +313,8 @@ class ChatClient:
         """
         if self._http is None or self._sem is None:
             raise RuntimeError("use 'async with ChatClient(...)'")
+        if self._down:
+            raise EndpointDown(self._down)
         body: dict[str, Any] = {
             "model": model or self.model,
             "messages": messages,
@@ -230,11 +333,25 @@ class ChatClient:
         for attempt in range(self.max_retries + 1):
             try:
                 async with self._sem:
+                    if self._down:
+                        raise EndpointDown(self._down)
                     t0 = time.monotonic()  # service time, not time queued for a slot
                     data = await self._post(body)
-                return self._completion(data, time.monotonic() - t0, attempt + 1)
+                return self._completion(
+                    data, time.monotonic() - t0, attempt + 1, blank_ok=params.max_tokens == 1
+                )
             except _Retryable as err:
                 last = err
+                if err.kind in ("timeout", "transport"):
+                    self._conn_failures += 1
+                    if self._conn_failures >= MAX_CONNECTION_FAILURES and not self._down:
+                        self._down = (
+                            f"{self._conn_failures} consecutive connection failures at "
+                            f"{strip_credentials(self.base_url)} (last: {err.kind}, "
+                            f"{err.message}); is the server running?"
+                        )
+                    if self._down:
+                        raise EndpointDown(self._down) from None
                 if attempt == self.max_retries:
                     break
                 wait = err.wait_s if err.wait_s is not None else self._backoff(attempt)
@@ -254,13 +371,14 @@ class ChatClient:
             raise _Retryable("transport", type(exc).__name__) from exc
         finally:
             self._inflight[slot] -= 1
+        self._conn_failures = 0  # the server answered
         if resp.status_code == 429:
             wait = parse_retry_after(resp.headers.get("Retry-After"))
             raise _Retryable("http_429", "rate limited", wait)
         if resp.status_code >= 500:
-            raise _Retryable(f"http_{resp.status_code}", resp.text[:200])
+            raise _Retryable(f"http_{resp.status_code}", self._clean(resp.text)[:200])
         if resp.status_code >= 400:
-            raise CompletionError(f"http_{resp.status_code}", resp.text[:200], 1)
+            raise CompletionError(f"http_{resp.status_code}", self._clean(resp.text)[:200], 1)
         try:
             data = json.loads(resp.content)
         except ValueError as exc:
@@ -270,17 +388,21 @@ class ChatClient:
         return data
 
     @staticmethod
-    def _completion(data: dict[str, Any], latency: float, attempts: int) -> Completion:
+    def _completion(
+        data: dict[str, Any], latency: float, attempts: int, *, blank_ok: bool = False
+    ) -> Completion:
+        """The completion of a response body; ``blank_ok``: a whitespace-only reply is kept
+        when it carries top log-probabilities (a one-token judge call reads P(yes) there)."""
         choices = data.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise _Retryable("bad_response", "no choices")
         choice = choices[0]
         message = choice.get("message") or {}
         text = message.get("content") if isinstance(message, dict) else None
-        if not isinstance(text, str) or not text.strip():
+        mean, first = _parse_logprobs(choice)
+        if not isinstance(text, str) or not (text.strip() or (blank_ok and text and first)):
             raise _Retryable("empty_content", "empty content")
         usage = data.get("usage") or {}
-        mean, first = _parse_logprobs(choice)
         return Completion(
             text=text,
             finish_reason=choice.get("finish_reason"),

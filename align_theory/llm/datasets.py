@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,15 +69,29 @@ class LoadResult:
     errors: list[MalformedRow]
 
 
+_GSM8K_GOLD = re.compile(r"-?\d+(?:\.\d+)?(?:/\d+)?")
+
+
+def _question(text: object, name: str) -> str:
+    if not isinstance(text, str):
+        raise ValueError(f"needs a string field '{name}'")
+    if not text.strip():
+        raise ValueError(f"'{name}' is empty")
+    return text
+
+
 def _gsm8k_row(row: dict[str, Any], idx: int) -> Question:
     q, a = row.get("question"), row.get("answer")
     if not isinstance(q, str) or not isinstance(a, str):
         raise ValueError("needs string fields 'question' and 'answer'")
+    _question(q, "question")
     if "####" not in a:
         raise ValueError("answer lacks '#### n'")
     gold = a.rsplit("####", 1)[1].strip().replace(",", "")
     if not gold:
         raise ValueError("empty answer after '####'")
+    if not _GSM8K_GOLD.fullmatch(gold):
+        raise ValueError(f"the answer after '####' must be a number, got {gold[:40]!r}")
     return Question(str(row.get("id", idx)), q, gold)
 
 
@@ -83,15 +99,23 @@ def _gsm_hard_row(row: dict[str, Any], idx: int) -> Question:
     q, t = row.get("input", row.get("question")), row.get("target", row.get("answer"))
     if not isinstance(q, str) or not isinstance(t, int | float | str) or isinstance(t, bool):
         raise ValueError("needs 'input' (string) and numeric 'target'")
+    _question(q, "input")
+    if isinstance(t, str):
+        try:
+            num = float(t.replace(",", ""))
+        except ValueError:
+            raise ValueError(f"'target' must be a number, got {t[:40]!r}") from None
+        if not math.isfinite(num):
+            raise ValueError(f"'target' must be a finite number, got {t[:40]!r}")
+    elif isinstance(t, float) and not math.isfinite(t):
+        raise ValueError(f"'target' must be a finite number, got {t!r}")
     if isinstance(t, float) and t.is_integer():
         t = int(t)
     return Question(str(row.get("id", idx)), q, str(t).strip())
 
 
 def _math_row(row: dict[str, Any], idx: int) -> Question:
-    p = row.get("problem")
-    if not isinstance(p, str):
-        raise ValueError("needs string field 'problem'")
+    p = _question(row.get("problem"), "problem")
     gold = row.get("answer")
     if not isinstance(gold, str) or not gold.strip():
         sol = row.get("solution")
@@ -130,9 +154,14 @@ def default_gsm8k_path() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "data" / "gsm8k" / "test.jsonl"
 
 
-def _rows_from_jsonl(path: Path) -> Iterable[tuple[int, str]]:
-    with path.open(encoding="utf-8") as fh:
+def _rows_from_jsonl(path: Path) -> Iterable[tuple[int, bytes]]:
+    """(line number, raw bytes) of every non-blank line; a UTF-8 byte-order mark at the
+    start of the file is dropped. Decoding is per line, so a line of invalid UTF-8 is one
+    malformed row (with its number), not an error for the whole file."""
+    with path.open("rb") as fh:
         for lineno, line in enumerate(fh, start=1):
+            if lineno == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
             if line.strip():
                 yield lineno, line
 
@@ -148,6 +177,11 @@ def _parse(
         if limit is not None and len(out) >= limit:
             break
         try:
+            if isinstance(raw, bytes):
+                try:
+                    raw = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise ValueError(f"invalid UTF-8 at byte {exc.start}") from None
             row = json.loads(raw) if isinstance(raw, str) else raw
             if not isinstance(row, dict):
                 raise ValueError("row is not a JSON object")

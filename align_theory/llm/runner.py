@@ -26,6 +26,7 @@ import importlib.metadata
 import json
 import platform
 import random
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,13 +45,39 @@ from align_theory.llm.agents import (
     yes_probability,
 )
 from align_theory.llm.answers import extract_answer, normalize_answer
-from align_theory.llm.client import ChatClient, Completion, CompletionError, SamplingParams
+from align_theory.llm.client import (
+    ChatClient,
+    Completion,
+    CompletionError,
+    SamplingParams,
+    check_base_url,
+    redact,
+    strip_credentials,
+)
 from align_theory.llm.datasets import Question
 from align_theory.llm.debate import debate_messages
-from align_theory.llm.store import JsonlStore, key_hash, read_records, write_json_atomic
+from align_theory.llm.lock import RunLock
+from align_theory.llm.store import (
+    JsonlStore,
+    StoreStats,
+    key_hash,
+    read_records,
+    write_json_atomic,
+)
 from align_theory.llm.usc import parse_choice, usc_messages
 
-__all__ = ["RunConfig", "RunSummary", "run", "run_sync", "sample_key_fields"]
+__all__ = [
+    "ConfigMismatch",
+    "RunConfig",
+    "RunSummary",
+    "run",
+    "run_sync",
+    "sample_key_fields",
+]
+
+
+class ConfigMismatch(ValueError):
+    """The run folder holds a run of another configuration: resuming would mix records."""
 
 
 @dataclass
@@ -97,6 +124,10 @@ class RunConfig:
         in_range("timeout_s", self.timeout_s, 0.0, lo_open=True)
         positive_int("max_retries", self.max_retries, 0)
         in_range("backoff_base", self.backoff_base, 0.0)
+        if self.base_url:
+            check_base_url(self.base_url, "base_url")
+        if self.judge_base_url:
+            check_base_url(self.judge_base_url, "judge_base_url")
 
     def sampling(self, agent: AgentSpec) -> SamplingParams:
         """The agent's sampling parameters (``top_logprobs=1``: llama.cpp's server returns
@@ -117,9 +148,12 @@ class RunConfig:
         )
 
     def config_dict(self) -> dict[str, Any]:
-        """JSON-able config (base URL included; it identifies the server, not a secret)."""
+        """JSON-able config (base URLs included without any ``user:password@``)."""
         d = asdict(self)
         d["agents"] = [asdict(a) for a in self.agents]
+        for name in ("base_url", "judge_base_url"):
+            if d[name]:
+                d[name] = strip_credentials(d[name])
         return d
 
 
@@ -183,6 +217,42 @@ def _versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             continue
     return out
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    """``name: old -> new`` for every differing entry (nested dicts by dotted name)."""
+    out = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            out.append(f"{prefix}{key}: {a!r} -> {b!r}")
+    return out
+
+
+def check_resumable(out: Path, cfg: RunConfig, source: str) -> None:
+    """Raise :class:`ConfigMismatch` naming what differs when ``out`` holds a run whose
+    configuration (everything but where and how fast it is fetched) or dataset source is
+    not this one; resuming the same configuration passes."""
+    path = out / "manifest.json"
+    if not path.exists():
+        return
+    try:
+        old = json.loads(path.read_text())
+    except ValueError:
+        raise ConfigMismatch(f"{path} is not readable JSON; use another --out") from None
+    new = {k: v for k, v in cfg.config_dict().items() if k not in _OPERATIONAL}
+    was = {k: v for k, v in old.get("config", {}).items() if k not in _OPERATIONAL}
+    diff = _differences(was, new)
+    if old.get("dataset_source", source) != source:
+        diff.append(f"dataset_source: {old.get('dataset_source')!r} -> {source!r}")
+    if diff:
+        raise ConfigMismatch(
+            f"{out} holds a run of another configuration ({'; '.join(diff)}); "
+            "resuming would mix its records with these: use another --out, or the same "
+            "options to resume"
+        )
 
 
 def _write_manifest(out: Path, cfg: RunConfig, questions: list[Question], source: str) -> None:
@@ -250,17 +320,39 @@ async def run(
     source: str = "",
     progress: bool = True,
 ) -> RunSummary:
-    """Issue every missing sample and judge call of ``questions`` into ``out``."""
+    """Issue every missing sample and judge call of ``questions`` into ``out``.
+
+    Holds the folder's :class:`~align_theory.llm.lock.RunLock` (a second process raises
+    :class:`~align_theory.llm.lock.RunLocked`), refuses a folder of another configuration
+    (:class:`ConfigMismatch`) and checks every endpoint once before the first record
+    (:class:`~align_theory.llm.client.EndpointDown` when one cannot be reached).
+    """
     out.mkdir(parents=True, exist_ok=True)
-    _write_manifest(out, cfg, questions, source)
-    summary = RunSummary(questions=len(questions))
-    t0 = time.monotonic()
-    try:
-        await _run(cfg, questions, out, summary, progress)
-    finally:  # interrupted invocations are logged too
-        summary.wall_s = time.monotonic() - t0
-        _log_invocation(out, summary)
+    with RunLock(out):
+        check_resumable(out, cfg, source)
+        for url in {cfg.base_url, cfg.judge_base_url or cfg.base_url}:
+            probe = ChatClient(url, cfg.model, api_key_env=cfg.api_key_env)
+            await probe.check(timeout_s=min(cfg.timeout_s, 10.0))
+        _write_manifest(out, cfg, questions, source)
+        summary = RunSummary(questions=len(questions))
+        t0 = time.monotonic()
+        try:
+            await _run(cfg, questions, out, summary, progress)
+        finally:  # interrupted invocations are logged too
+            summary.wall_s = time.monotonic() - t0
+            _log_invocation(out, summary)
     return summary
+
+
+def _warn_unreadable(path: Path) -> None:
+    stats = StoreStats()
+    for _ in read_records(path, stats):
+        pass
+    if stats.partial_lines:
+        print(
+            f"warning: {path}: skipped {stats.partial_lines} unreadable line(s)",
+            file=sys.stderr,
+        )
 
 
 async def _run(
@@ -270,6 +362,8 @@ async def _run(
     judges = JsonlStore(out / "judge.jsonl").open()
     extras = JsonlStore(out / "extras.jsonl").open()
     try:
+        for path in (samples.path, judges.path, extras.path):
+            _warn_unreadable(path)
         done_x = {r["key"]: r for r in read_records(extras.path) if not r.get("error")}
         done_s = samples.done_keys()
         done_j = judges.done_keys()
@@ -323,7 +417,7 @@ async def _run(
                 try:
                     c = await _complete(client, agent.model, messages, params, seed)
                 except CompletionError as err:
-                    rec = base | {"error": {"kind": err.kind, "message": err.message}}
+                    rec = base | {"error": _error(err)}
                     rec["attempts"] = err.attempts
                     samples.append(rec)
                     summary.failed_samples += 1
@@ -376,7 +470,7 @@ async def _run(
                 try:
                     c = await _complete(judge_client, jmodel, messages, params, 0)
                 except CompletionError as err:
-                    rec = base | {"error": {"kind": err.kind, "message": err.message}}
+                    rec = base | {"error": _error(err)}
                     judges.append(rec)
                     summary.failed_judge += 1
                     bar.update(0, None)
@@ -444,7 +538,7 @@ async def _run(
                 try:
                     c = await _complete(via, fields["model"], messages, params, seed)
                 except CompletionError as err:
-                    extras.append(base | {"error": {"kind": err.kind, "message": err.message}})
+                    extras.append(base | {"error": _error(err)})
                     bar.update(0, None)
                     return None
                 rec = base | {
@@ -555,6 +649,11 @@ async def _run(
         samples.close()
         judges.close()
         extras.close()
+
+
+def _error(err: CompletionError) -> dict[str, str]:
+    """The stored form of a failed call, with any credential redacted."""
+    return {"kind": err.kind, "message": redact(err.message)}
 
 
 async def _complete(

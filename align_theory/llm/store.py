@@ -73,6 +73,9 @@ def read_records(path: Path, stats: StoreStats | None = None) -> Iterator[dict[s
             except ValueError:
                 st.partial_lines += 1
                 continue
+            if not isinstance(rec, dict) or not isinstance(rec.get("key"), str):
+                st.partial_lines += 1  # valid JSON but not a record (e.g. [1, 2])
+                continue
             if rec.get("error"):
                 st.failed += 1
             else:

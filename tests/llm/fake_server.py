@@ -6,7 +6,9 @@ Judge and self-verification requests (``max_tokens == 1``) answer yes/no with to
 log-probabilities, leaning yes when the solution shown holds the correct answer. Faults are
 consumed in order by the first requests: ``"429"`` (with Retry-After), ``"500"``,
 ``"timeout"`` (sleeps past the client's timeout), ``"truncated"`` (cut JSON body),
-``"empty"`` (empty content). ``always_fail_seeds`` answer 500 forever. Every handler is
+``"empty"`` (empty content), ``"echo_auth"`` (a 400 whose body echoes the request's
+Authorization header, as some gateways do). ``always_fail_seeds`` answer 500 forever;
+``judge_text`` replaces the judge's reply text (its log-probabilities stay). Every handler is
 bounded in time; :meth:`FakeServer.stop` shuts the server down.
 """
 
@@ -31,7 +33,9 @@ class FakeServer:
         retry_after: str = "0.2",
         always_fail_seeds: set[int] | None = None,
         answer: str = "42",
+        judge_text: str | None = None,
     ) -> None:
+        self.judge_text = judge_text
         self.faults = list(faults or [])
         self.p_correct = p_correct
         self.delay_s = delay_s
@@ -98,7 +102,7 @@ class FakeServer:
                     "top_logprobs": tops,
                 }
             ]
-            text = tok
+            text = tok if self.judge_text is None else self.judge_text
         elif "Candidate responses" in json.dumps(body["messages"][-1]):
             text = "The most consistent response is Response 1."
             content = [{"token": w, "logprob": -0.1, "top_logprobs": []} for w in text.split()]
@@ -161,6 +165,9 @@ class FakeServer:
                     time.sleep(server.delay_s)
                 if fault == "429":
                     self._send(429, b'{"error":"rate"}', {"Retry-After": server.retry_after})
+                elif fault == "echo_auth":
+                    auth = self.headers.get("Authorization", "")
+                    self._send(400, json.dumps({"error": f"invalid key: {auth}"}).encode())
                 elif fault == "500":
                     self._send(500, b'{"error":"boom"}')
                 elif fault == "timeout":

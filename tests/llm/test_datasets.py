@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -94,3 +95,49 @@ def test_hf_source_uses_the_datasets_package(monkeypatch):
     assert res.questions[0].gold == "3" and res.source == "hf:HuggingFaceH4/MATH-500"
     load_dataset("gsm8k", "hf:my/gsm8k:main:train", on_error="skip")
     assert calls[-1] == ("my/gsm8k", "main", "train")
+
+
+@pytest.mark.parametrize(
+    ("dataset", "row", "reason"),
+    [
+        ("gsm8k", {"question": "q", "answer": "#### abc"}, "must be a number"),
+        ("gsm8k", {"question": "q", "answer": "#### 4.5.6"}, "must be a number"),
+        ("gsm8k", {"question": "q", "answer": "#### NaN"}, "must be a number"),
+        ("gsm8k", {"question": "  ", "answer": "#### 4"}, "'question' is empty"),
+        ("gsm-hard", {"input": "q", "target": "abc"}, "'target' must be a number"),
+        ("gsm-hard", {"input": "q", "target": "NaN"}, "finite"),
+        ("gsm-hard", {"input": "q", "target": "inf"}, "finite"),
+        ("gsm-hard", {"input": "", "target": 3}, "'input' is empty"),
+        ("math", {"problem": "", "answer": "3"}, "'problem' is empty"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else None,
+)
+def test_bad_gold_answers_and_empty_questions_are_malformed_rows(tmp_path, dataset, row, reason):
+    path = tmp_path / "d.jsonl"
+    good = {"gsm8k": {"question": "q", "answer": "#### 4"}, "gsm-hard": {"input": "q", "target": 4}}
+    good["math"] = {"problem": "p", "answer": "4"}
+    path.write_text(json.dumps(good[dataset]) + "\n" + json.dumps(row) + "\n")
+    with pytest.raises(MalformedRow, match=r":2: .*" + re.escape(reason)):
+        load_dataset(dataset, path)
+    skipped = load_dataset(dataset, path, on_error="skip")
+    assert len(skipped.questions) == 1 and skipped.errors[0].line == 2
+
+
+def test_nan_float_target_is_refused(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"input": "q", "target": NaN}\n')  # Python's json reads NaN
+    with pytest.raises(MalformedRow, match=r":1: .*finite"):
+        load_dataset("gsm-hard", path)
+
+
+def test_byte_order_mark_is_accepted_and_invalid_utf8_is_a_skippable_row(tmp_path):
+    path = tmp_path / "d.jsonl"
+    row = json.dumps({"question": "q", "answer": "#### 4"}).encode()
+    path.write_bytes(
+        b"\xef\xbb\xbf" + row + b"\n" + b'{"question": "\xff\xfe", "answer": "#### 1"}\n'
+    )
+    with pytest.raises(MalformedRow, match=r"d.jsonl:2: invalid UTF-8"):
+        load_dataset("gsm8k", path)
+    loaded = load_dataset("gsm8k", path, on_error="skip")
+    assert [q.gold for q in loaded.questions] == ["4"]
+    assert [e.line for e in loaded.errors] == [2]
