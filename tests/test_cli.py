@@ -150,7 +150,8 @@ def test_bad_parameters_exit_2_with_the_name(capsys: pytest.CaptureFixture[str])
     assert "kappa must lie in [0, 1e+100], got -1" in capsys.readouterr().err
     assert main(["exact", "bernoulli", "MajorityVote(3)", "--set", "mean=0.3"]) == 2
     assert "give both mean= and icc=" in capsys.readouterr().err
-    assert main(["exact", "bernoulli", "FilterVote(3)", "--set", "a=1", "--set", "b=1"]) == 2
+    nested = ["--set", "rho_within=0.5", "--set", "kappa=1"]
+    assert main(["exact", "gaussian", "Align(2, 2, 'bayes')", *nested]) == 2
     assert "use align_theory.simulate" in capsys.readouterr().err
 
 
