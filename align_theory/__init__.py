@@ -5,12 +5,12 @@ the statements of docs/model.md checked numerically, paper figures, and an LLM a
 
 The public API is flat: models, protocols, :func:`expected_utility` (closed forms, no JAX)
 and the Monte Carlo entry points :func:`simulate`, :func:`simulate_each` and
-:func:`compare`, which import the JAX engine on first use only.
+:func:`compare`. The closed forms (SciPy) and the JAX engine are imported on first use, so
+``import align_theory`` and ``align --help`` stay fast.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from align_theory.exact import expected_utility
 from align_theory.models import BernoulliModel, EmpiricalPool, GaussianModel
 from align_theory.protocols import (
     Align,
@@ -28,17 +28,23 @@ from align_theory.results import CompareResult, Estimate, Report
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from align_theory.exact import expected_utility
     from align_theory.montecarlo import compare, simulate, simulate_each
 
-_LAZY = {"compare", "simulate", "simulate_each"}
+_LAZY = {
+    "compare": "montecarlo",
+    "simulate": "montecarlo",
+    "simulate_each": "montecarlo",
+    "expected_utility": "exact",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """Import the JAX engine on first use of one of its entry points (PEP 562)."""
+    """Import the closed forms or the JAX engine on first use of an entry point (PEP 562)."""
     if name in _LAZY:
-        from align_theory import montecarlo
+        import importlib
 
-        return getattr(montecarlo, name)
+        return getattr(importlib.import_module(f"align_theory.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'align_theory' has no attribute {name!r}")
 
 
