@@ -79,21 +79,37 @@ STYLE: dict[Any, Any] = {
 }
 """rcParams of the shared style (8 pt text, thin lines, light grid, no top/right spines)."""
 
-# Colour-blind safe palette (Okabe & Ito); one fixed colour and marker per protocol.
+# Colour-blind safe palette (Okabe & Ito); one fixed colour, marker and line style per
+# protocol, so that two protocols differ in at least two of the three.
 PROTOCOL_STYLES: dict[str, dict[str, Any]] = {
     "Align": {"color": "#D55E00", "marker": "o", "linestyle": "-", "label": "Align"},
     "AlignBayes": {"color": "#CC79A7", "marker": "D", "linestyle": "-", "label": "Align (Bayes)"},
-    "SingleAgent": {"color": "#0072B2", "marker": "s", "linestyle": "-", "label": "SingleAgent"},
+    "SingleAgent": {
+        "color": "#0072B2",
+        "marker": "s",
+        "linestyle": (0, (1, 1)),
+        "label": "SingleAgent",
+    },
     "RandomPick": {"color": "#999999", "marker": "x", "linestyle": ":", "label": "RandomPick"},
     "MajorityVote": {"color": "#009E73", "marker": "^", "linestyle": "-", "label": "MajorityVote"},
-    "Shortlist": {"color": "#E69F00", "marker": "v", "linestyle": "--", "label": "Shortlist"},
+    "Shortlist": {
+        "color": "#E69F00",
+        "marker": "v",
+        "linestyle": (0, (5, 1.5, 1, 1.5)),
+        "label": "Shortlist",
+    },
     "PrincipalBestOfN": {
         "color": "#56B4E9",
         "marker": "P",
         "linestyle": "--",
         "label": "PrincipalBestOfN",
     },
-    "Oracle": {"color": "#000000", "marker": "*", "linestyle": ":", "label": "Oracle"},
+    "Oracle": {
+        "color": "#000000",
+        "marker": "*",
+        "linestyle": (0, (3, 1, 1, 1, 1, 1)),
+        "label": "Oracle",
+    },
 }
 
 
@@ -159,6 +175,7 @@ class FigureArgs:
     trials: int
     quick: bool
     out: Path
+    results: Path = Path("results") / "sim"
 
 
 def figure_args(
@@ -168,14 +185,26 @@ def figure_args(
     quick_trials: int,
     argv: Sequence[str] | None = None,
 ) -> FigureArgs:
-    """Parse ``--quick``, ``--trials N`` and ``--out DIR``. ``--trials`` wins over the
-    defaults; otherwise ``quick_trials`` with ``--quick`` and ``default_trials`` without."""
+    """Parse ``--quick``, ``--trials N``, ``--out DIR`` and ``--results DIR`` (the stored
+    studies a figure reads, default ``results/sim``). ``--trials`` wins over the defaults;
+    otherwise ``quick_trials`` with ``--quick`` and ``default_trials`` without.
+
+    Examples
+    --------
+    >>> figure_args("x", default_trials=10, quick_trials=3, argv=["--results", "r"]).results
+    PosixPath('r')
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="small grids and trial counts")
     parser.add_argument("--trials", type=int, default=None, help="trials per Monte Carlo point")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="output folder")
+    parser.add_argument(
+        "--results", default=str(Path("results") / "sim"), help="folder of the stored studies"
+    )
     ns = parser.parse_args(argv)
     trials = ns.trials if ns.trials is not None else (quick_trials if ns.quick else default_trials)
     if trials < 2:
         parser.error(f"--trials must be >= 2, got {trials}")
-    return FigureArgs(trials=int(trials), quick=bool(ns.quick), out=Path(ns.out))
+    return FigureArgs(
+        trials=int(trials), quick=bool(ns.quick), out=Path(ns.out), results=Path(ns.results)
+    )
