@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ax.axvline(cross, color="gray", linewidth=0.8, linestyle=":")
     ax.annotate(
         f"Align = Shortlist\nat ρ_b = {cross:.3f}",
-        xy=(cross, 0.62),
+        xy=(cross, 0.05),
         xycoords=("data", "axes fraction"),
         xytext=(-6, 0),
         textcoords="offset points",
@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ax.set_xlabel(f"cross-agent correlation ρ_b (ρ_w = {rho_w:g})")
     ax.set_ylabel("expected utility E[x] (σ)")
     ax.set_xlim(-0.015, rho_w + 0.015)
+    ax.set_ylim(min(r["mean"] for r in st["exact"]) - 0.12, None)
     handles, labs = ax.get_legend_handles_labels()
     fig.legend(
         [*handles, mc_handle()], [*labs, "Monte Carlo ± 2 s.e."], loc="outside lower center", ncol=2
