@@ -1,4 +1,4 @@
-"""The statements of DESIGN.md section 3 as checked objects.
+"""The statements of docs/design.md section 3 as checked objects.
 
 Each ``check_*`` function computes the statement's quantities two independent ways (a
 closed form or quadrature from :mod:`align_theory.exact`, and Monte Carlo from

@@ -1,4 +1,4 @@
-r"""The delegation game of DESIGN.md T7: incentive schemes, best responses, equilibria.
+r"""The delegation game of docs/design.md T7: incentive schemes, best responses, equilibria.
 
 Everything here is *computed* on finite strategy grids by Monte Carlo on common random
 numbers (CRN); what is *proved* (and where) is listed in ``docs/incentives.md``.
@@ -6,7 +6,7 @@ numbers (CRN); what is *proved* (and where) is listed in ``docs/incentives.md``.
 The game in model G (one question)
 ----------------------------------
 Candidates (x, y, x̂, b) are drawn from :class:`~align_theory.models.GaussianModel` exactly as
-in DESIGN.md section 1, plus a private *taste* t_{a,k} ~ N(0, 1) iid (used only by the
+in docs/design.md section 1, plus a private *taste* t_{a,k} ~ N(0, 1) iid (used only by the
 ``misaligned`` scheme). Agent a sees y_{a,k}, b_{a,k} and t_{a,k} of its own K candidates.
 
 * **Agent strategy** σ_a = (w_b, w_t, s, δ) from a finite grid (:class:`StrategyGrid`):
@@ -250,7 +250,7 @@ class GameDraws:
 def draw_game(
     model: GaussianModel, agents: int, per_agent: int, *, trials: int, seed: int
 ) -> GameDraws:
-    """Draw (x, y, x̂, b, t) for ``trials`` questions of model G (DESIGN.md section 1), with
+    """Draw (x, y, x̂, b, t) for ``trials`` questions of model G (docs/design.md section 1), with
     a private taste t iid N(0, 1); numpy PCG64 stream from ``seed``."""
     m, k, n = positive_int("agents", agents), positive_int("per_agent", per_agent), trials
     positive_int("trials", n)

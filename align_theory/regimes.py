@@ -1,6 +1,6 @@
 r"""Regimes where ALIGN does not win, and published voting phenomena, as checked reports.
 
-DESIGN.md section 3 lists the regimes where Align loses to a baseline; each function here
+docs/design.md section 3 lists the regimes where Align loses to a baseline; each function here
 computes the difference two independent ways (a closed form by quadrature, and a numpy Monte
 Carlo sampler written here, independent of :mod:`align_theory.montecarlo`) and its report
 *holds* only when the sign of the loss is confirmed beyond ``Z_TOL`` Monte Carlo standard

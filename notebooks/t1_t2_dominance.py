@@ -24,7 +24,7 @@
 # because "pick the largest report" (= SingleAgent) is one of its feasible rules. The judge
 # principal, which ignores reports, has no such guarantee.
 #
-# These are the toolkit's own statements (DESIGN.md §3). Trials per Monte Carlo estimate
+# These are the toolkit's own statements (docs/design.md §3). Trials per Monte Carlo estimate
 # come from the environment variable `ALIGN_NB_TRIALS` (default 20000).
 
 # %%

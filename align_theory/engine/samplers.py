@@ -1,6 +1,6 @@
 r"""JAX samplers: one block of trials → per-trial utilities of each protocol.
 
-Two samplers share the protocol semantics of DESIGN.md section 2 and of the reference
+Two samplers share the protocol semantics of docs/design.md section 2 and of the reference
 engine (:mod:`align_theory.engine.reference`):
 
 ``candidates`` (exact candidates)
