@@ -32,6 +32,7 @@ from matplotlib.lines import Line2D
 __all__ = [
     "COLUMN_WIDTH",
     "DEFAULT_OUT",
+    "NOTEBOOK_WIDTH",
     "PROTOCOL_STYLES",
     "STYLE",
     "FigureArgs",
@@ -46,6 +47,9 @@ __all__ = [
 
 COLUMN_WIDTH = 3.4
 """Width in inches of one column of a two-column paper: every figure is drawn at this width."""
+
+NOTEBOOK_WIDTH = 6.0
+"""Width in inches of the notebooks' figures (900 px at the style's 150 dpi)."""
 
 DEFAULT_OUT = Path("paper_figures") / "out"
 """Where figure scripts write, relative to the repository root."""
@@ -128,13 +132,22 @@ def style() -> Iterator[None]:
 
 
 def subplots(
-    nrows: int = 1, ncols: int = 1, *, height: float = 2.4, **kw: Any
+    nrows: int = 1, ncols: int = 1, *, height: float = 2.4, width: float | None = None, **kw: Any
 ) -> tuple[Figure, Any]:
-    """A figure :data:`COLUMN_WIDTH` wide and ``height`` inches tall in the shared style,
-    with constrained layout; returns ``(figure, axes)`` as :func:`matplotlib.pyplot.subplots`."""
+    """A figure ``width`` inches wide (default :data:`COLUMN_WIDTH`; notebooks use
+    :data:`NOTEBOOK_WIDTH`) and ``height`` inches tall in the shared style, with constrained
+    layout; returns ``(figure, axes)`` as :func:`matplotlib.pyplot.subplots`.
+
+    Examples
+    --------
+    >>> fig, ax = subplots(height=2.0, width=NOTEBOOK_WIDTH)
+    >>> [round(v, 1) for v in fig.get_size_inches()]
+    [6.0, 2.0]
+    >>> plt.close(fig)
+    """
     plt.rcParams.update(STYLE)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(COLUMN_WIDTH, height), layout="constrained", **kw
+        nrows, ncols, figsize=(width or COLUMN_WIDTH, height), layout="constrained", **kw
     )
     return fig, axes
 
