@@ -56,7 +56,7 @@ def protocols(n: int, votes: bool) -> dict[str, Protocol]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = study_args(__doc__.split("\n")[0], argv)
-    trials = args.trials_or(10_000, 2_000)
+    trials = args.trials_or(6_000, 2_000)
     t0 = time.perf_counter()
     mc: list[dict] = []
     exact: list[dict] = []

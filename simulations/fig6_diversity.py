@@ -46,7 +46,7 @@ def gap(rho_b: float) -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = study_args(__doc__.split("\n")[0], argv)
-    trials = args.trials_or(20_000, 4_000)
+    trials = args.trials_or(10_000, 4_000)
     mc_rhos = [0.0, 0.25, 0.5] if args.quick else [round(0.05 * i, 2) for i in range(11)]
     t0 = time.perf_counter()
     names = {repr(p): n for n, p in PROTOCOLS.items()}
