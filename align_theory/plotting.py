@@ -141,7 +141,7 @@ def subplots(
     Examples
     --------
     >>> fig, ax = subplots(height=2.0, width=NOTEBOOK_WIDTH)
-    >>> [round(v, 1) for v in fig.get_size_inches()]
+    >>> [round(float(v), 1) for v in fig.get_size_inches()]
     [6.0, 2.0]
     >>> plt.close(fig)
     """
