@@ -112,7 +112,10 @@ def test_monte_carlo_points_agree_with_closed_forms(repo: Path, name: str) -> No
         if ref is None or r["stderr"] == 0:
             continue
         checked += 1
-        assert abs(r["mean"] - ref) <= 4.5 * r["stderr"], (r, ref)
+        # a Bernoulli mean near 1 can have an estimated s.e. of 0: floor it at the s.e. the
+        # closed form implies
+        floor = (ref * (1.0 - ref) / r["trials"]) ** 0.5 if r.get("model") == "B" else 0.0
+        assert abs(r["mean"] - ref) <= 4.5 * max(r["stderr"], floor) + 1e-9, (r, ref)
     assert checked >= 6
 
 
