@@ -19,9 +19,7 @@ import difflib
 import io
 import json
 import math
-import os
 import re
-import subprocess
 import sys
 import textwrap
 import time
@@ -303,38 +301,25 @@ def model_help() -> str:
     return "\n".join(lines)
 
 
-def _figure_scripts(root: Path) -> list[Path]:
-    return sorted((root / "paper_figures").glob("fig*.py"))
-
-
 def _reproduce(args: argparse.Namespace) -> int:
+    from align_theory import pipeline
+
     root = Path(args.root).resolve()
-    out = root / "results"
-    out.mkdir(parents=True, exist_ok=True)
     trials = 5_000 if args.quick else args.trials
-    print(f"== statement checks ({trials} trials per row)")
-    vargs = argparse.Namespace(trials=trials, json=False, out=str(out / "verify.json"))
-    rc = _verify(vargs)
-    scripts = _figure_scripts(root)
-    failed_figs = []
-    if scripts:
-        print(f"\n== figures ({len(scripts)} scripts)")
-        env = dict(os.environ, MPLBACKEND="Agg")
-        for i, script in enumerate(scripts, 1):
-            cmd = [sys.executable, str(script)]
-            if args.quick:
-                cmd.append("--quick")
-            if args.fig_trials:
-                cmd += ["--trials", str(args.fig_trials)]
-            print(f"[{i}/{len(scripts)}] {script.name}", flush=True)
-            res = subprocess.run(cmd, cwd=root, env=env, check=False)
-            if res.returncode:
-                failed_figs.append(script.name)
-        print(f"figures written to {root / 'paper_figures' / 'out'}")
-    print(f"statement checks written to {out / 'verify.json'}")
-    if failed_figs:
-        print(f"figure scripts that failed: {', '.join(failed_figs)}")
-    return 1 if rc or failed_figs else 0
+    checks = pipeline.StoredChecks(root / "results" / "verify.json", {"trials": trials})
+    force = bool(args.force)
+    if not force and checks.current():
+        rc = checks.status()
+        print(f"== statement checks: current ({checks.path}, exit status {rc})")
+    else:
+        print(f"== statement checks ({trials} trials per row)")
+        rc = _verify(argparse.Namespace(trials=trials, json=False, out=str(checks.path)))
+        checks.record(rc)
+    failed = pipeline.reproduce(root, quick=args.quick, trials=args.fig_trials, force=force)
+    print(f"statement checks written to {checks.path}")
+    if failed:
+        print(f"scripts that failed: {', '.join(failed)}")
+    return 1 if rc or failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -353,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trials", type=int, default=20_000, help="trials per statement check")
     p.add_argument("--fig-trials", type=int, default=None, help="trials per figure point")
     p.add_argument("--root", default=".", help="repository root (default: current dir)")
+    p.add_argument(
+        "--force", action="store_true", help="recompute every study and the checks, even if current"
+    )
     p.set_defaults(func=_reproduce)
 
     for name, fn, helptext in (

@@ -1,6 +1,6 @@
 """Candidate models: the joint law of (x, y, x̂) over the N = M·K candidates of a question.
 
-Notation follows DESIGN.md section 1: agent a = 1..M draws K candidates ω_{a,k};
+Notation follows docs/design.md section 1: agent a = 1..M draws K candidates ω_{a,k};
 x is the principal's utility, y the agent's private score, x̂ the principal's evaluation.
 
 * :class:`GaussianModel` — model G, nested Gaussian (question, agent, candidate levels).
@@ -220,7 +220,7 @@ class GaussianModel:
         r"""Draw ``trials`` questions of M = ``agents`` × K = ``per_agent`` candidates.
 
         x_{a,k} = μ + σ(√ρ_b Z₀ + √(ρ_w−ρ_b) A_a + √(1−ρ_w) Z_{a,k}), y = x + c_a + τη,
-        x̂ = x + βb + κν, every standard normal independent (the law of DESIGN's model G,
+        x̂ = x + βb + κν, every standard normal independent (the law of docs/design.md's model G,
         drawn literally). ``one_agent=True`` gives every group the shift A_1 and offset
         c_1 of the first agent (a single-agent pool of M·K candidates) while consuming the
         same random numbers, so a one-agent and an M-agent pool drawn from the same

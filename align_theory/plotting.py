@@ -32,6 +32,7 @@ from matplotlib.lines import Line2D
 __all__ = [
     "COLUMN_WIDTH",
     "DEFAULT_OUT",
+    "NOTEBOOK_WIDTH",
     "PROTOCOL_STYLES",
     "STYLE",
     "FigureArgs",
@@ -46,6 +47,9 @@ __all__ = [
 
 COLUMN_WIDTH = 3.4
 """Width in inches of one column of a two-column paper: every figure is drawn at this width."""
+
+NOTEBOOK_WIDTH = 6.0
+"""Width in inches of the notebooks' figures (900 px at the style's 150 dpi)."""
 
 DEFAULT_OUT = Path("paper_figures") / "out"
 """Where figure scripts write, relative to the repository root."""
@@ -79,21 +83,37 @@ STYLE: dict[Any, Any] = {
 }
 """rcParams of the shared style (8 pt text, thin lines, light grid, no top/right spines)."""
 
-# Colour-blind safe palette (Okabe & Ito); one fixed colour and marker per protocol.
+# Colour-blind safe palette (Okabe & Ito); one fixed colour, marker and line style per
+# protocol, so that two protocols differ in at least two of the three.
 PROTOCOL_STYLES: dict[str, dict[str, Any]] = {
     "Align": {"color": "#D55E00", "marker": "o", "linestyle": "-", "label": "Align"},
     "AlignBayes": {"color": "#CC79A7", "marker": "D", "linestyle": "-", "label": "Align (Bayes)"},
-    "SingleAgent": {"color": "#0072B2", "marker": "s", "linestyle": "-", "label": "SingleAgent"},
+    "SingleAgent": {
+        "color": "#0072B2",
+        "marker": "s",
+        "linestyle": (0, (1, 1)),
+        "label": "SingleAgent",
+    },
     "RandomPick": {"color": "#999999", "marker": "x", "linestyle": ":", "label": "RandomPick"},
     "MajorityVote": {"color": "#009E73", "marker": "^", "linestyle": "-", "label": "MajorityVote"},
-    "Shortlist": {"color": "#E69F00", "marker": "v", "linestyle": "--", "label": "Shortlist"},
+    "Shortlist": {
+        "color": "#E69F00",
+        "marker": "v",
+        "linestyle": (0, (5, 1.5, 1, 1.5)),
+        "label": "Shortlist",
+    },
     "PrincipalBestOfN": {
         "color": "#56B4E9",
         "marker": "P",
         "linestyle": "--",
         "label": "PrincipalBestOfN",
     },
-    "Oracle": {"color": "#000000", "marker": "*", "linestyle": ":", "label": "Oracle"},
+    "Oracle": {
+        "color": "#000000",
+        "marker": "*",
+        "linestyle": (0, (3, 1, 1, 1, 1, 1)),
+        "label": "Oracle",
+    },
 }
 
 
@@ -112,13 +132,22 @@ def style() -> Iterator[None]:
 
 
 def subplots(
-    nrows: int = 1, ncols: int = 1, *, height: float = 2.4, **kw: Any
+    nrows: int = 1, ncols: int = 1, *, height: float = 2.4, width: float | None = None, **kw: Any
 ) -> tuple[Figure, Any]:
-    """A figure :data:`COLUMN_WIDTH` wide and ``height`` inches tall in the shared style,
-    with constrained layout; returns ``(figure, axes)`` as :func:`matplotlib.pyplot.subplots`."""
+    """A figure ``width`` inches wide (default :data:`COLUMN_WIDTH`; notebooks use
+    :data:`NOTEBOOK_WIDTH`) and ``height`` inches tall in the shared style, with constrained
+    layout; returns ``(figure, axes)`` as :func:`matplotlib.pyplot.subplots`.
+
+    Examples
+    --------
+    >>> fig, ax = subplots(height=2.0, width=NOTEBOOK_WIDTH)
+    >>> [round(float(v), 1) for v in fig.get_size_inches()]
+    [6.0, 2.0]
+    >>> plt.close(fig)
+    """
     plt.rcParams.update(STYLE)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(COLUMN_WIDTH, height), layout="constrained", **kw
+        nrows, ncols, figsize=(width or COLUMN_WIDTH, height), layout="constrained", **kw
     )
     return fig, axes
 
@@ -159,6 +188,7 @@ class FigureArgs:
     trials: int
     quick: bool
     out: Path
+    results: Path = Path("results") / "sim"
 
 
 def figure_args(
@@ -168,14 +198,26 @@ def figure_args(
     quick_trials: int,
     argv: Sequence[str] | None = None,
 ) -> FigureArgs:
-    """Parse ``--quick``, ``--trials N`` and ``--out DIR``. ``--trials`` wins over the
-    defaults; otherwise ``quick_trials`` with ``--quick`` and ``default_trials`` without."""
+    """Parse ``--quick``, ``--trials N``, ``--out DIR`` and ``--results DIR`` (the stored
+    studies a figure reads, default ``results/sim``). ``--trials`` wins over the defaults;
+    otherwise ``quick_trials`` with ``--quick`` and ``default_trials`` without.
+
+    Examples
+    --------
+    >>> figure_args("x", default_trials=10, quick_trials=3, argv=["--results", "r"]).results
+    PosixPath('r')
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="small grids and trial counts")
     parser.add_argument("--trials", type=int, default=None, help="trials per Monte Carlo point")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="output folder")
+    parser.add_argument(
+        "--results", default=str(Path("results") / "sim"), help="folder of the stored studies"
+    )
     ns = parser.parse_args(argv)
     trials = ns.trials if ns.trials is not None else (quick_trials if ns.quick else default_trials)
     if trials < 2:
         parser.error(f"--trials must be >= 2, got {trials}")
-    return FigureArgs(trials=int(trials), quick=bool(ns.quick), out=Path(ns.out))
+    return FigureArgs(
+        trials=int(trials), quick=bool(ns.quick), out=Path(ns.out), results=Path(ns.results)
+    )

@@ -1,4 +1,4 @@
-"""Protocols compared at equal candidate budget N (DESIGN.md section 2).
+"""Protocols compared at equal candidate budget N (docs/design.md section 2).
 
 Each protocol is a frozen dataclass describing *what* is compared; :mod:`align_theory.exact`
 and :mod:`align_theory.montecarlo` compute *how well* it does. Every protocol knows its

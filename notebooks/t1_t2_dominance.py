@@ -24,8 +24,20 @@
 # because "pick the largest report" (= SingleAgent) is one of its feasible rules. The judge
 # principal, which ignores reports, has no such guarantee.
 #
-# These are the toolkit's own statements (DESIGN.md §3). Trials per Monte Carlo estimate
+# These are the toolkit's own statements (docs/design.md §3). Trials per Monte Carlo estimate
 # come from the environment variable `ALIGN_NB_TRIALS` (default 20000).
+
+
+# %% [markdown]
+# ## Intuition
+#
+# Splitting the N candidates into M groups and letting each agent propose its group's best
+# by y can only *add* options for the principal: the candidate SingleAgent would output (the
+# global argmax of y) is the argmax of its own group, so it is always among the proposals.
+# An exact principal never picks something worse than it (T1). A noisy principal might, but
+# one that still sees the reports can always fall back to "take the largest report", which
+# is SingleAgent's rule; the Bayes posterior mean does at least as well as that fallback
+# (T2). A judge that ignores the reports has no such fallback.
 
 # %%
 import os
@@ -34,7 +46,7 @@ import numpy as np
 from matplotlib import pyplot as plt
 
 from align_theory import Align, GaussianModel, SingleAgent, compare, expected_utility
-from align_theory.plotting import protocol_style, subplots
+from align_theory.plotting import NOTEBOOK_WIDTH, protocol_style, subplots
 
 TRIALS = int(os.environ.get("ALIGN_NB_TRIALS", "20000"))
 M, K = 4, 4
@@ -68,14 +80,18 @@ d_judge = np.array(
 )
 g2 = GaussianModel(tau=1.0, kappa=3.0)
 mc = compare(
-    g2, [Align(M, K, "bayes"), Align(M, K, "judge"), SingleAgent(M * K)], trials=TRIALS, seed=2
+    g2,
+    [Align(M, K, "bayes"), Align(M, K, "judge"), SingleAgent(M * K)],
+    trials=TRIALS,
+    seed=2,
+    progress=False,
 )
 mc_bayes, mc_judge = mc.diffs[(0, 2)], mc.diffs[(1, 2)]
 print(f"kappa=3: Bayes gap closed form {d_bayes[30]:+.4f}, Monte Carlo {mc_bayes}")
 print(f"kappa=3: judge gap closed form {d_judge[30]:+.4f}, Monte Carlo {mc_judge}")
 
 # %%
-fig, ax = subplots(height=2.3)
+fig, ax = subplots(height=3.0, width=NOTEBOOK_WIDTH)
 ax.plot(kappas, d_bayes, **protocol_style("AlignBayes", marker=None))
 ax.plot(kappas, d_judge, **protocol_style("Align", marker=None, label="Align (judge)"))
 ax.errorbar(
@@ -93,7 +109,22 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# ## The claims, asserted
+# ## Where the statement fails
+#
+# T2 needs the reports. A judge that ignores them, with noise κ beyond the crossover κ*
+# (here κ = 3σ), loses to SingleAgent, while the Bayes principal on the same model does not.
+
+# %%
+noisy = GaussianModel(tau=1.0, kappa=3.0)
+sa_noisy = expected_utility(noisy, SingleAgent(M * K))
+judge_gap = expected_utility(noisy, Align(M, K, "judge")) - sa_noisy
+bayes_gap = expected_utility(noisy, Align(M, K, "bayes")) - sa_noisy
+print(f"kappa = 3: Align(judge) - SA = {judge_gap:+.4f}, Align(bayes) - SA = {bayes_gap:+.4f}")
+assert judge_gap < 0.0 <= bayes_gap + 1e-12, "the judge should lose and the Bayes rule not"
+
+
+# %% [markdown]
+# ## The check: every claim, asserted
 
 # %%
 assert res.t1_violations == 0, "T1 fails: some draw has x_Align < x_SA"

@@ -29,6 +29,17 @@
 # formulas above, and compared with the toolkit's closed forms and with Monte Carlo.
 # Trials: `ALIGN_NB_TRIALS` (default 20000).
 
+
+# %% [markdown]
+# ## Intuition
+#
+# With discrete answers the quality of a candidate is 0 or 1, so everything is a function of
+# the item's difficulty θ: the stage operator Φ is "accuracy after one round of verified
+# selection" on an item of accuracy p, and Align applies it twice (agents, then principal).
+# Averaging over θ (the Beta law) gives the model's accuracy. Majority vote needs no
+# verifier: on an item with θ > ½ more votes help, with θ < ½ they hurt, so in the limit
+# it is right exactly on the items with θ > ½.
+
 # %%
 import math
 import os
@@ -46,7 +57,7 @@ from align_theory import (
     expected_utility,
 )
 from align_theory.exact import stage_operator
-from align_theory.plotting import protocol_style, subplots
+from align_theory.plotting import NOTEBOOK_WIDTH, protocol_style, subplots
 
 TRIALS = int(os.environ.get("ALIGN_NB_TRIALS", "20000"))
 M, K, N = 4, 4, 16
@@ -103,7 +114,7 @@ for (name, (quad, proto)), est in zip(rows.items(), mc.estimates, strict=True):
 
 # %%
 ps = np.linspace(0, 1, 201)
-fig, ax = subplots(height=2.3)
+fig, ax = subplots(height=3.0, width=NOTEBOOK_WIDTH)
 ax.plot(100 * ps, 100 * stage_operator(ps, S, F, N), **protocol_style("SingleAgent", marker=None))
 ax.plot(
     100 * ps,
@@ -122,7 +133,21 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# ## The claims, asserted
+# ## Where the statement fails
+#
+# Majority vote is not a free lunch: on hard items (θ ~ Beta(12, 18), mean 0.4) more votes
+# make it *worse*, tending to P(θ > ½). Align with verifiers does not have this limit.
+
+# %%
+hard = BernoulliModel(12.0, 18.0)
+mv = {n: expected_utility(hard, MajorityVote(n)) for n in (1, 11, 101)}
+p_half = float(stats.beta(12.0, 18.0).sf(0.5))
+print({n: round(v, 4) for n, v in mv.items()}, f"P(theta > 1/2) = {p_half:.4f}")
+assert mv[1] > mv[11] > mv[101] > p_half - 1e-3, "voting should fall toward P(theta > 1/2)"
+
+
+# %% [markdown]
+# ## The check: every claim, asserted
 
 # %%
 for name, (quad, closed, est) in results.items():

@@ -26,13 +26,24 @@
 # assumed; the Bayes value and E[max] come from closed forms.
 # Trials: `ALIGN_NB_TRIALS` (default 20000).
 
+
+# %% [markdown]
+# ## Intuition
+#
+# If every agent is paid what the principal gets (team), the agents want exactly what the
+# principal wants, so telling the truth is optimal. If agents are paid only for being
+# selected (tournament), each one wants its proposal to look best: it still proposes what
+# the principal will rank highest, but inflates its report, so a principal that keeps
+# trusting reports is misled and one that discounts them recovers. A private taste that
+# the principal does not share (misaligned) pulls proposals away from quality.
+
 # %%
 import os
 
 import numpy as np
 from matplotlib import pyplot as plt
 
-from align_theory import Align, GaussianModel, expected_utility
+from align_theory import Align, GaussianModel, SingleAgent, expected_utility
 from align_theory.games import (
     competing_agents,
     equilibrium_utilities,
@@ -40,7 +51,7 @@ from align_theory.games import (
     mixture_emax,
     mixture_values,
 )
-from align_theory.plotting import subplots
+from align_theory.plotting import NOTEBOOK_WIDTH, subplots
 
 TRIALS = int(os.environ.get("ALIGN_NB_TRIALS", "20000"))
 M, K = 4, 4
@@ -73,7 +84,7 @@ for corr in (False, True):
     )
 
 # %%
-fig, ax = subplots(height=2.3)
+fig, ax = subplots(height=3.0, width=NOTEBOOK_WIDTH)
 labels = list(ratios[False])
 x = np.arange(len(labels))
 ax.bar(x - 0.2, [ratios[False][k] for k in labels], 0.4, label="independent candidates")
@@ -85,7 +96,21 @@ ax.legend(fontsize=6)
 plt.show()
 
 # %% [markdown]
-# ## The claims, asserted
+# ## Where the statement fails
+#
+# Under a strongly misaligned incentive (paid (1 + 2·taste) if selected) no trust factor
+# saves the principal: its utility falls far below the Bayes value T2 promises under truthful
+# reports, and near or below plain SingleAgent.
+
+# %%
+mis = util["misaligned(2)"]
+sa16 = expected_utility(MODEL, SingleAgent(M * K))
+print(f"misaligned(2): {mis}  Bayes value {bayes:.4f}  SingleAgent {sa16:.4f}")
+assert mis.mean < bayes - 4 * mis.stderr
+
+
+# %% [markdown]
+# ## The check: every claim, asserted
 
 # %%
 team = util["team"]

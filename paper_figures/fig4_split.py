@@ -1,101 +1,85 @@
 """Figure 4: the M × K split at fixed budget N = M·K, and which split is best for each κ.
 
-Homogeneous model G (ρ = 0, τ = 1). For every divisor M of N, Align(M, N/M) with the judge
-principal has utility U_M(κ) = E[x_Align(M, N/M, judge)] (closed form). More agents give
+Reads the study ``simulations/fig4_split.py`` (closed forms, no Monte Carlo). For every
+divisor M of N, Align(M, N/M) with the judge principal has utility U_M(κ). More agents give
 the principal more proposals to choose among (good when its judge is accurate); fewer
 agents let the agents' own scores do the selecting (good when the judge is noisy). M = 1 is
-SingleAgent; M = N is PrincipalBestOfN. The lower panel shows argmax_M U_M(κ) for the judge
-and for the Bayes principal. Closed forms only (no Monte Carlo).
+SingleAgent; M = N is PrincipalBestOfN. The grey band marks the best split at each κ.
 
-Run ``python paper_figures/fig4_split.py [--quick] [--trials N]`` (``--trials`` is accepted
-for a uniform command line and unused).
+Run ``python paper_figures/fig4_split.py [--results DIR] [--out DIR]``.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 
 import numpy as np
-from matplotlib import colormaps
 
-from align_theory import Align, GaussianModel, expected_utility
+from align_theory.pipeline import load_study, records
 from align_theory.plotting import figure_args, save, subplots
 
-N = 64
-SPLITS = [m for m in range(1, N + 1) if N % m == 0]
-TAU = 1.0
+# Okabe & Ito colours (no yellow: too faint on white) with distinct markers and dashes.
+LOOKS = [
+    ("#0072B2", "s", "-"),
+    ("#56B4E9", "v", "--"),
+    ("#009E73", "^", "-."),
+    ("#000000", "D", ":"),
+    ("#E69F00", "o", "-"),
+    ("#D55E00", "P", "--"),
+    ("#CC79A7", "X", "-."),
+]
 
 
-def utilities(kappas: np.ndarray, rule: str) -> np.ndarray:
-    """U[i, j] = E[x_Align(M_i, N/M_i, rule)] at κ = kappas[j] (closed form)."""
-    return np.array(
-        [
-            [
-                expected_utility(
-                    GaussianModel(tau=TAU, kappa=float(k)),
-                    Align(m, N // m, rule),  # type: ignore[arg-type]
-                )
-                for k in kappas
-            ]
-            for m in SPLITS
-        ]
-    )
-
-
-def main() -> int:
-    args = figure_args(__doc__.split("\n")[0], default_trials=2, quick_trials=2)
-    kappas = np.linspace(0.0, 3.0, 31 if args.quick else 121)
-    t0 = time.perf_counter()
-    judge = utilities(kappas, "judge")
-    bayes = utilities(kappas, "bayes")
-    fig, axes = subplots(2, 1, height=4.3, sharex=True, gridspec_kw={"height_ratios": [2.2, 1.0]})
-    cmap = colormaps["viridis"]
-    for i, m in enumerate(SPLITS):
-        color = cmap(i / (len(SPLITS) - 1))
-        label = f"{m} × {N // m}"
-        if m == 1:
-            label += " (SA)"
-        elif m == N:
-            label += " (PBoN)"
-        axes[0].plot(kappas, judge[i], color=color, label=label)
-    axes[0].set_ylabel("expected utility E[x] (σ units)")
-    axes[0].set_ylim(0.3, None)
-    axes[0].set_title(f"(a) Align, judge principal, N = {N}, τ = {TAU:g}σ", loc="left")
-    axes[0].legend(loc="lower left", ncol=2, title="agents M × candidates K", title_fontsize=6.5)
-    best_j = np.array(SPLITS)[judge.argmax(axis=0)]
-    best_b = np.array(SPLITS)[bayes.argmax(axis=0)]
-    axes[1].step(kappas, best_j, where="mid", color="#D55E00", label="judge principal")
-    axes[1].step(
-        kappas, best_b, where="mid", color="#CC79A7", linestyle="--", label="Bayes principal"
-    )
-    axes[1].set_yscale("log", base=2)
-    axes[1].set_yticks(SPLITS, [str(m) for m in SPLITS])
-    axes[1].minorticks_off()
-    axes[1].set_ylabel("best number of\nagents M")
-    axes[1].set_xlabel("judge noise κ (σ units)")
-    axes[1].set_title("(b) best split M* (K* = N/M*)", loc="left")
-    axes[1].legend(loc="upper right")
-    axes[1].set_xlim(0, 3)
-    seconds = time.perf_counter() - t0
+def main(argv: Sequence[str] | None = None) -> int:
+    args = figure_args(__doc__.split("\n")[0], default_trials=2, quick_trials=2, argv=argv)
+    st = load_study("fig4_split", args.results)
+    par = st.parameters
+    n, splits, tau = par["N"], par["splits"], par["tau"]
+    judge = records(st["grid"], rule="judge")
+    kappas = np.unique([r["kappa"] for r in judge])
+    u = np.array([[r["mean"] for r in records(judge, M=m)] for m in splits])
+    fig, ax = subplots(height=3.2)
+    ax.plot(kappas, u.max(axis=0), color="#BBBBBB", linewidth=5.0, zorder=1, label="best split")
+    every = max(1, kappas.size // 8)
+    for i, m in enumerate(splits):
+        color, marker, ls = LOOKS[i % len(LOOKS)]
+        label = f"{m} × {n // m}" + (" (SA)" if m == 1 else " (PBoN)" if m == n else "")
+        ax.plot(
+            kappas,
+            u[i],
+            color=color,
+            linestyle=ls,
+            marker=marker,
+            markevery=(i % every, every),
+            markersize=3.0,
+            label=label,
+            zorder=2,
+        )
+    ax.set_ylabel("expected utility E[x] (σ)")
+    ax.set_xlabel("judge noise κ (σ)")
+    ax.set_ylim(0.6, None)
+    ax.set_xlim(0, float(kappas.max()))
+    ax.set_title(f"Align, judge principal, N = {n}, τ = {tau:g}σ", loc="left")
+    fig.legend(loc="outside right center", title="agents M × K", title_fontsize=6.5)
+    best = np.array(splits)[u.argmax(axis=0)]
     switch = [
-        f"{kappas[j]:.2f}->{best_j[j]}" for j in range(1, kappas.size) if best_j[j] != best_j[j - 1]
+        f"{kappas[j]:.2f}->{best[j]}" for j in range(1, kappas.size) if best[j] != best[j - 1]
     ]
     caption = f"""
-Figure 4. The split of a fixed budget N = {N} candidates into M agents x K = N/M candidates.
-Homogeneous model G: mu=0, sigma=1, rho=0, tau={TAU}, beta=0; utility in sigma units;
-judge noise kappa in sigma units on [0, 3]. (a) Expected utility of Align with the judge
-principal (argmax of x_hat over the M proposals) for each divisor M of N; M = 1 is
-SingleAgent (SA; the principal sees one proposal), M = N is PrincipalBestOfN (PBoN).
-(b) The utility-maximizing M for each kappa, for the judge principal (solid) and the Bayes principal
-(dashed, posterior mean given the reports y and x_hat). With an exact judge the principal
-wants every candidate proposed (M = N); as kappa grows the best split moves toward fewer
-agents with more candidates each (judge switch points kappa->M*: {", ".join(switch)}).
-Closed forms on {kappas.size} kappa values; no Monte Carlo (0 trials). Generated in
-{seconds:.0f} s.
+Figure 4. The split of a fixed budget N = {n} candidates into M agents x K = N/M candidates.
+Homogeneous model G: mu=0, sigma=1, rho=0, tau={tau}, beta=0; utility in sigma units;
+judge noise kappa in sigma units on [0, {kappas.max():g}]. Expected utility of Align with
+the judge principal (argmax of x_hat over the M proposals, M judge calls) for each divisor
+M of N; M = 1 is SingleAgent (SA; the principal sees one proposal), M = N is
+PrincipalBestOfN (PBoN). The grey band is the best split's utility. With an exact judge the
+principal wants every candidate proposed (M = N); as kappa grows the best split moves
+toward fewer agents with more candidates each (switch points kappa->M*: {", ".join(switch)};
+best at kappa = 0: M = {best[0]}, at kappa = {kappas.max():g}: M = {best[-1]}). The Bayes
+principal's best split is not shown: its judge calls cost nothing in this model, so it
+always prefers M = N. Closed forms on {kappas.size} kappa values; no Monte Carlo (0 trials).
 """
     for p in save(fig, "fig4_split", caption, args.out):
         print(p)
-    print(f"fig4_split: {seconds:.1f} s (closed forms only)")
     return 0
 
 

@@ -1,103 +1,95 @@
-"""Figure 5: model B accuracy against N for majority vote on easy, hard and mixed items,
-beside Align.
+"""Figure 5: model B error rate against N for majority vote (no verifier) and Align (agent
+and principal verifiers) on easy, hard and mixed items, compared at the same N.
 
 With binary answers (one wrong alternative, the worst case for voting) and θ ~ Beta(a, b),
-majority vote over N has accuracy Σ_{k>N/2} C(N,k) B(a+k, b+N−k)/B(a,b) → P(θ > ½) (T5).
-It rises with N on easy items (θ mostly above ½), falls on hard items (θ mostly below ½),
-and on a 50/50 mixture of the two first rises then falls (non-monotone). Align with agent
-and principal verifiers keeps improving on all three. A mixture's accuracy is the average
-of its components' accuracies (expectation is linear in the law of θ). Closed forms only.
+majority vote over N tends to P(θ > ½) (T5): it improves with N on easy items, worsens on
+hard items, and on a 50/50 mixture first improves then worsens. Reads the study
+``simulations/fig5_majority.py`` (closed forms).
 
-Run ``python paper_figures/fig5_majority.py [--quick] [--trials N]`` (``--trials`` is
-accepted for a uniform command line and unused).
+Run ``python paper_figures/fig5_majority.py [--results DIR] [--out DIR]``.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 
-import numpy as np
 from matplotlib.lines import Line2D
 
-from align_theory import Align, BernoulliModel, MajorityVote, expected_utility
-from align_theory.plotting import figure_args, protocol_style, save, subplots
+from align_theory.pipeline import load_study, records
+from align_theory.plotting import figure_args, save, subplots
 
-M = 4
-EASY = {"a": 17.0, "b": 3.0}  # mean 0.85
-HARD = {"a": 12.0, "b": 18.0}  # mean 0.40
-VERIFIERS = {"agent_tpr": 0.7, "agent_fpr": 0.2, "principal_tpr": 0.85, "principal_fpr": 0.1}
-ITEMS = {
-    "easy": ([EASY], "#009E73"),
-    "hard": ([HARD], "#D55E00"),
-    "mixed 50/50": ([EASY, HARD], "#000000"),
-}
+ITEMS = {"easy": "#009E73", "hard": "#D55E00", "mixed": "#000000"}
 
 
-def accuracy(components: list[dict[str, float]], protocol: MajorityVote | Align) -> float:
-    """Accuracy in % on an equal-weight mixture of Beta item populations (closed form)."""
-    vals = [
-        expected_utility(BernoulliModel(**c, **VERIFIERS), protocol)  # type: ignore[arg-type]
-        for c in components
-    ]
-    return 100.0 * float(np.mean(vals))
-
-
-def main() -> int:
-    args = figure_args(__doc__.split("\n")[0], default_trials=2, quick_trials=2)
-    vote_ns = list(range(1, 130, 2))
-    align_ns = [4, 8, 16, 32, 64, 128]
-    t0 = time.perf_counter()
-    fig, ax = subplots(height=2.8)
-    al = protocol_style("Align")
-    for comps, color in ITEMS.values():
+def main(argv: Sequence[str] | None = None) -> int:
+    args = figure_args(__doc__.split("\n")[0], default_trials=2, quick_trials=2, argv=argv)
+    st = load_study("fig5_majority", args.results)
+    par = st.parameters
+    m, v, easy, hard = par["M"], par["verifiers"], par["easy"], par["hard"]
+    fig, ax = subplots(height=3.0)
+    for items, color in ITEMS.items():
+        mv = records(st["curves"], items=items, name="MajorityVote")
+        al = records(st["curves"], items=items, name="Align")
+        ax.plot([r["n"] for r in mv], [100 * (1 - r["mean"]) for r in mv], color=color)
+        at = {r["n"] for r in al}
         ax.plot(
-            vote_ns,
-            [accuracy(comps, MajorityVote(n)) for n in vote_ns],
+            [r["n"] for r in mv if r["n"] in at],
+            [100 * (1 - r["mean"]) for r in mv if r["n"] in at],
             color=color,
-            linestyle="-",
-            label="_mv",
+            marker="^",
+            linestyle="none",
+            markerfacecolor="white",
         )
         ax.plot(
-            align_ns,
-            [accuracy(comps, Align(M, n // M, "judge")) for n in align_ns],
+            [r["n"] for r in al],
+            [100 * (1 - r["mean"]) for r in al],
             color=color,
             linestyle="--",
-            marker=al["marker"],
-            label="_al",
+            marker="o",
         )
     ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
     ticks = [1, 2, 4, 8, 16, 32, 64, 128]
     ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.set_yticks([0.1, 1, 10, 100], ["0.1", "1", "10", "100"])
     ax.set_xlabel("candidate budget N (candidates per question)")
-    ax.set_ylabel("accuracy (%)")
-    ax.set_ylim(0, 102)
-    item_handles = [Line2D([], [], color=c, label=n) for n, (_, c) in ITEMS.items()]
+    ax.set_ylabel("error rate (%), log scale")
+    ax.set_title("Vote (no verifier) vs Align (verifiers), model B", loc="left")
+    item_handles = [Line2D([], [], color=c, label=f"{n} items") for n, c in ITEMS.items()]
     proto_handles = [
-        Line2D([], [], color="gray", linestyle="-", label="MajorityVote"),
-        Line2D([], [], color="gray", linestyle="--", marker=al["marker"], label=f"Align (M = {M})"),
+        Line2D([], [], color="gray", marker="^", markerfacecolor="white", label="MajorityVote"),
+        Line2D([], [], color="gray", linestyle="--", marker="o", label=f"Align (M = {m})"),
     ]
-    first = ax.legend(handles=item_handles, loc="lower left", title="items", title_fontsize=6.5)
-    ax.add_artist(first)
-    ax.legend(handles=proto_handles, loc="center right", bbox_to_anchor=(1.0, 0.74))
-    seconds = time.perf_counter() - t0
-    mixed = [accuracy([EASY, HARD], MajorityVote(n)) for n in vote_ns]
-    peak = int(np.argmax(mixed))
+    fig.legend(handles=item_handles + proto_handles, loc="outside lower center", ncol=3)
+    acc = {(r["items"], r["name"], r["n"]): 100 * r["mean"] for r in st["curves"]}
+    mixed = [
+        (r["n"], 100 * r["mean"]) for r in records(st["curves"], items="mixed", name="MajorityVote")
+    ]
+    peak_n, peak = max(mixed, key=lambda t: (t[1], -t[0]))
+    last_n, last = mixed[-1]
+    same = "; ".join(
+        f"{it} {acc[(it, 'MajorityVote', 128)]:.1f}% vs {acc[(it, 'Align', 128)]:.1f}%"
+        for it in ITEMS
+    )
     caption = f"""
-Figure 5. Model B accuracy (%) against the candidate budget N. Solid: MajorityVote over N
-answers (odd N = 1, 3, ..., 129, so no ties), binary answers (one wrong alternative, the
-worst case for voting). Dashed with circles: Align with M = {M} agents x K = N/{M},
-agent verifier (tpr, fpr) = ({VERIFIERS["agent_tpr"]}, {VERIFIERS["agent_fpr"]}), principal
-verifier ({VERIFIERS["principal_tpr"]}, {VERIFIERS["principal_fpr"]}). Item difficulty theta
-~ Beta(a, b): easy items Beta({EASY["a"]:g}, {EASY["b"]:g}) (mean 0.85), hard items
-Beta({HARD["a"]:g}, {HARD["b"]:g}) (mean 0.40), mixed = 50/50 mixture of the two. Majority
-vote tends to P(theta > 1/2): up on easy items, down on hard items, and non-monotone on the
-mixture (peak {mixed[peak]:.1f}% at N = {vote_ns[peak]}, {mixed[-1]:.1f}% at N = {vote_ns[-1]}).
-Closed forms (beta-binomial sum for voting, Gauss-Jacobi quadrature of the stage operator
-for Align); no Monte Carlo (0 trials). Generated in {seconds:.0f} s.
+Figure 5. Model B error rate (100% - accuracy, log scale) against the candidate budget N,
+at the same N for both protocols. Solid: MajorityVote over N answers, N = 1, ..., 128; it
+uses no verifier (the plurality answer; at even N a tie between the two answers is broken
+uniformly at random, so accuracy at even N equals that at N - 1). Triangles mark the vote
+at the N where Align is evaluated. Dashed with circles: Align with M = {m} agents x
+K = N/{m}, which uses verifiers: agent verifier (tpr, fpr) = ({v["agent_tpr"]},
+{v["agent_fpr"]}), principal verifier ({v["principal_tpr"]}, {v["principal_fpr"]}). Binary
+answers (one wrong alternative, the worst case for voting). Item difficulty theta ~
+Beta(a, b): easy items Beta({easy["a"]:g}, {easy["b"]:g}) (mean 0.85), hard items
+Beta({hard["a"]:g}, {hard["b"]:g}) (mean 0.40), mixed = 50/50 mixture of the two. Majority
+vote tends to P(theta > 1/2): better on easy items, worse on hard items, non-monotone on
+the mixture (accuracy peak {peak:.1f}% at N = {peak_n}, {last:.1f}% at N = {last_n}). At
+N = 128, vote vs Align accuracy: {same} (on easy items the vote wins at large N, a
+regime where Align does not win). Closed forms (beta-binomial sum for voting,
+Gauss-Jacobi quadrature of the stage operator for Align); no Monte Carlo (0 trials).
 """
     for p in save(fig, "fig5_majority", caption, args.out):
         print(p)
-    print(f"fig5_majority: {seconds:.1f} s (closed forms only)")
     return 0
 
 

@@ -3,106 +3,89 @@
 Model G with within-agent correlation ρ_w fixed and cross-agent correlation ρ_b ≤ ρ_w.
 Shortlist is one agent (its candidates correlate at ρ_w whatever ρ_b is), so its utility
 is flat in ρ_b; Align's pool spans M agents whose shifts A_a are independent, so its best
-candidate (and its selected one) improves as ρ_b falls (Sudakov–Fernique). At ρ_b = ρ_w
-Shortlist wins (it is the iid-case winner); below a crossing ρ_b Align wins. Both use the
-exact principal with the same principal budget (M evaluations). Lines: closed forms;
-points: Monte Carlo ± 2 s.e.
+candidate (and its selected one) improves as ρ_b falls (Sudakov–Fernique). Reads the study
+``simulations/fig6_diversity.py``: lines are closed forms, points Monte Carlo ± 2 s.e.
 
-Run ``python paper_figures/fig6_diversity.py [--quick] [--trials N]``.
+Run ``python paper_figures/fig6_diversity.py [--results DIR] [--out DIR]``.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Sequence
 
-import numpy as np
-from scipy.optimize import brentq
-
-from align_theory import Align, GaussianModel, Oracle, Shortlist, expected_utility, simulate
+from align_theory.pipeline import load_study, records
 from align_theory.plotting import band, figure_args, mc_handle, protocol_style, save, subplots
-from align_theory.protocols import Protocol
-
-M, K = 4, 4
-RHO_W = 0.5
-TAU = 1.0
 
 
-def model(rho_b: float) -> GaussianModel:
-    """Model G with ρ_w = RHO_W, ρ_b = rho_b, agent noise τ = TAU, exact principal."""
-    return GaussianModel(rho_between=rho_b, rho_within=RHO_W, tau=TAU)
-
-
-LINES: dict[str, tuple[Protocol, dict[str, str]]] = {
-    "Align": (Align(M, K, "exact"), {"label": f"Align ({M} agents × {K})"}),
-    "Shortlist": (Shortlist(M * K, M, "exact"), {"label": f"Shortlist (1 agent, top {M})"}),
-    "Oracle": (Oracle(M * K, agents=M), {"label": "Oracle, Align's pool"}),
-}
-
-
-def main() -> int:
-    args = figure_args(__doc__.split("\n")[0], default_trials=20_000, quick_trials=4_000)
-    rhos = np.linspace(0.0, RHO_W, 51)
-    mc_rhos = [0.0, 0.5] if args.quick else [0.0, 0.25, 0.5]
-    t0 = time.perf_counter()
+def main(argv: Sequence[str] | None = None) -> int:
+    args = figure_args(__doc__.split("\n")[0], default_trials=2, quick_trials=2, argv=argv)
+    st = load_study("fig6_diversity", args.results)
+    par = st.parameters
+    m, k, rho_w, tau = par["M"], par["K"], par["rho_w"], par["tau"]
+    labels = {
+        "Align": f"Align ({m} agents × {k})",
+        "Shortlist": f"Shortlist (1 agent, top {m})",
+        "Oracle": f"Oracle: best of Align's {m}-agent pool",
+    }
     fig, ax = subplots(height=3.0)
-    for name, (proto, extra) in LINES.items():
-        ys = [expected_utility(model(float(r)), proto) for r in rhos]
-        ax.plot(rhos, ys, **protocol_style(name, marker=None, **extra))
-        if name == "Oracle":
-            continue
-        st = protocol_style(name)
-        for r in mc_rhos:
-            est = simulate(model(r), proto, trials=args.trials, seed=11, progress=False)
-            band(ax, [r], [est.mean], [est.stderr], color=st["color"], marker=st["marker"])
-    oracle1 = expected_utility(model(RHO_W), Oracle(M * K))
-    ax.axhline(
-        oracle1, color="black", linestyle="--", linewidth=0.8, label="Oracle, one agent's pool"
-    )
-
-    def gap(r: float) -> float:
-        return expected_utility(model(r), LINES["Align"][0]) - expected_utility(
-            model(r), LINES["Shortlist"][0]
+    for name, label in labels.items():
+        ex = records(st["exact"], name=name)
+        sty = protocol_style(name, label=label)
+        ax.plot([r["rho_b"] for r in ex], [r["mean"] for r in ex], **{**sty, "marker": None})
+        mc = records(st["mc"], name=name)
+        band(
+            ax,
+            [r["rho_b"] for r in mc],
+            [r["mean"] for r in mc],
+            [r["stderr"] for r in mc],
+            color=sty["color"],
+            marker=sty["marker"],
         )
-
-    cross = float(brentq(gap, 0.0, RHO_W)) if gap(0.0) > 0.0 > gap(RHO_W) else float("nan")
+    oracle1 = records(st["exact"], name="Oracle1")[0]["mean"]
+    ax.axhline(
+        oracle1,
+        color="#999999",
+        linestyle="--",
+        linewidth=1.0,
+        label="Oracle: best of one agent's pool",
+    )
+    cross = st["crossing"][0]["rho_b"]
     ax.axvline(cross, color="gray", linewidth=0.8, linestyle=":")
-    ax.text(
-        cross,
-        0.97,
-        f" crossing\n ρ_b = {cross:.3f}",
-        transform=ax.get_xaxis_transform(),
+    ax.annotate(
+        f"Align = Shortlist\nat ρ_b = {cross:.3f}",
+        xy=(cross, 0.05),
+        xycoords=("data", "axes fraction"),
+        xytext=(-6, 0),
+        textcoords="offset points",
         ha="right",
-        va="top",
+        va="center",
         fontsize=6.5,
         color="dimgray",
     )
-    ax.set_xlabel(f"cross-agent correlation ρ_b (ρ_w = {RHO_W:g})")
-    ax.set_ylabel("expected utility E[x] (σ units)")
-    ax.set_xlim(-0.015, RHO_W + 0.015)
-    handles, labels = ax.get_legend_handles_labels()
+    ax.set_xlabel(f"cross-agent correlation ρ_b (ρ_w = {rho_w:g})")
+    ax.set_ylabel("expected utility E[x] (σ)")
+    ax.set_xlim(-0.015, rho_w + 0.015)
+    ax.set_ylim(min(r["mean"] for r in st["exact"]) - 0.12, None)
+    handles, labs = ax.get_legend_handles_labels()
     fig.legend(
-        [*handles, mc_handle()],
-        [*labels, "Monte Carlo ± 2 s.e."],
-        loc="outside lower center",
-        ncol=2,
+        [*handles, mc_handle()], [*labs, "Monte Carlo ± 2 s.e."], loc="outside lower center", ncol=2
     )
-    seconds = time.perf_counter() - t0
     caption = f"""
 Figure 6. The diversity channel (statement T6) in model G: expected utility (sigma units)
-against the cross-agent correlation rho_b, with within-agent correlation rho_w = {RHO_W}
-fixed (mu=0, sigma=1, tau={TAU}, exact principal, kappa=beta=0). Align: M = {M} agents x
-K = {K} candidates, each proposes its argmax y, the principal picks the best proposal.
-Shortlist: one agent with N = {M * K} candidates sends its top {M} by y to the same principal
-(equal principal budget, {M} evaluations). Oracle lines: best of the N candidates in
-Align's {M}-agent pool (falls with rho_b) and in one agent's pool (flat). Shortlist wins in
-the homogeneous case rho_b = rho_w; Align wins for rho_b below {cross:.3f}, where the
-agents' independent shifts diversify its pool. Lines: closed forms. Points: Monte Carlo
-+- 2 standard errors, {args.trials} trials per point at rho_b in {mc_rhos}. Generated in
-{seconds:.0f} s.
+against the cross-agent correlation rho_b, with within-agent correlation rho_w = {rho_w}
+fixed (mu=0, sigma=1, tau={tau}, exact principal, kappa=beta=0). Align: M = {m} agents x
+K = {k} candidates, each proposes its argmax y, the principal picks the best proposal.
+Shortlist: one agent with N = {m * k} candidates sends its top {m} by y to the same principal
+(equal principal budget, {m} evaluations). Oracle lines: best of the N candidates in
+Align's {m}-agent pool (black, falls with rho_b) and in one agent's pool (grey dashed, flat;
+{oracle1:.4f}). Shortlist wins in the homogeneous case rho_b = rho_w; Align wins for rho_b
+below {cross:.3f} (the closed forms' crossing, Brent's method), where the agents'
+independent shifts diversify its pool. Lines: closed forms. Points: Monte Carlo +- 2
+standard errors, {st.manifest["trials"]} trials per point at rho_b in {par["mc_rhos"]},
+seed {st.manifest["seeds"]["sweep"]} at every point (common random numbers).
 """
     for p in save(fig, "fig6_diversity", caption, args.out):
         print(p)
-    print(f"fig6_diversity: {seconds:.1f} s ({args.trials} trials per Monte Carlo point)")
     return 0
 
 

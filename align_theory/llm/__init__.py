@@ -1,4 +1,4 @@
-"""LLM adapter: run ALIGN and its baselines on real models (DESIGN.md, issue 6).
+"""LLM adapter: run ALIGN and its baselines on real models (docs/design.md).
 
 Sample each question's N = M·K candidates once through an OpenAI-compatible server, store
 them append-only, judge them, and evaluate every protocol at every budget from the same

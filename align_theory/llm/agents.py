@@ -1,7 +1,7 @@
 """Agents, prompts, the judge prompt, and per-sample seeds.
 
 An agent is a (role system prompt, temperature, optional model) triple. Every agent's
-system prompt states the team incentive (DESIGN.md T7): it is rewarded only when the final
+system prompt states the team incentive (docs/design.md T7): it is rewarded only when the final
 answer the principal selects is correct. The user turn is the question followed by
 "Please reason step by step, and put your final answer within \\boxed{}."
 

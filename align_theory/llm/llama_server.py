@@ -2,7 +2,7 @@
 
 Run as ``python -m align_theory.llm.llama_server`` with the arguments of
 ``python -m llama_cpp.server``. The judge needs log-probabilities of the one token it
-generates (x̂ = P("yes") / (P("yes") + P("no")), DESIGN.md's principal signal); stock
+generates (x̂ = P("yes") / (P("yes") + P("no")), docs/design.md's principal signal); stock
 llama-cpp-python returns log-probabilities only when the model is loaded with
 ``logits_all=True``, which makes llama.cpp compute and copy the full vocabulary's logits
 at *every prompt position* (a 500-token judge prompt × 151,936 tokens of vocabulary).

@@ -1,6 +1,6 @@
 r"""Monte Carlo engine (JAX): simulate(model, protocol, *, trials, seed) -> Estimate.
 
-The engine estimates E[x of the protocol's output] under a candidate model (DESIGN.md
+The engine estimates E[x of the protocol's output] under a candidate model (docs/design.md
 sections 1–2) by streaming trials (questions) through a jitted, vmapped JAX program in
 chunks; memory is bounded by the chunk, whatever ``trials`` is. It runs on JAX's default
 device (CPU here; unchanged on a GPU).

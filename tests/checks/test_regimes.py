@@ -1,4 +1,4 @@
-"""Regimes where ALIGN does not win (DESIGN.md section 3), asserted with their sign beyond
+"""Regimes where ALIGN does not win (docs/design.md section 3), asserted with their sign beyond
 Monte Carlo error, and the published voting phenomena (Chen et al. 2024; beta-binomial)."""
 
 from __future__ import annotations
