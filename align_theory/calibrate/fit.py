@@ -232,7 +232,11 @@ def fit_difficulty(correct: np.ndarray, *, diversity: bool = True) -> FitResult:
         options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 4000},
     )
     plain_point = np.asarray(res.x)
-    best = (plain_point, float(-res.fun), None)
+    best: tuple[np.ndarray, float, Callable[[np.ndarray], float] | None] = (
+        plain_point,
+        float(-res.fun),
+        None,
+    )
     if diversity and counts.shape[1] > 1:
 
         def nll_div(v: np.ndarray) -> float:

@@ -218,6 +218,33 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from align_theory.calibrate.report import calibrate_run
+
+    out = Path(args.out) if args.out else None
+    try:
+        js = calibrate_run(
+            Path(args.run),
+            out,
+            folds=args.folds,
+            draws=args.draws,
+            questions=args.questions,
+            seed=args.seed,
+        )
+    except ValueError as bad:
+        print(f"calibrate: {bad}", file=sys.stderr)
+        return 2
+    sm = js["summary"]
+    print(
+        f"MAE {sm['mae']:.3f}, inside the 95% CI {sm['coverage']:.3f} of {sm['cells']} cells, "
+        f"best protocol agrees {sm['best_protocol_agreement']:.2f}, best split agrees "
+        f"{sm['best_split_agreement']:.2f}, pilot MAE "
+        + ", ".join(f"{q}: {v:.3f}" for q, v in sm["pilot_mae"].items())
+    )
+    print(f"wrote {out or Path(args.run) / 'calibration'}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``llm`` with sub-commands run, report, replay, serve-local."""
     llm = subparsers.add_parser("llm", help="run ALIGN and baselines on real LLMs")
@@ -280,6 +307,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--bootstrap", type=int, default=2000)
         p.add_argument("--seed", type=int, default=0)
         p.set_defaults(func=func)
+
+    c = sub.add_parser(
+        "calibrate", help="fit model B to a stored run and check its held-out predictions"
+    )
+    c.add_argument("run", help="run folder (with results.json from `align llm replay`)")
+    c.add_argument("--folds", type=int, default=5, help="folds over questions (default 5)")
+    c.add_argument("--draws", type=int, default=10, help="parameter draws for the band (10)")
+    c.add_argument("--questions", type=int, default=1000, help="synthetic questions (1000)")
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--out", default=None, help="output folder (default RUN/calibration)")
+    c.set_defaults(func=_cmd_calibrate)
 
     s = sub.add_parser("serve-local", help="serve the offline 0.5B model on 127.0.0.1")
     s.add_argument("--port", type=int, default=None)
