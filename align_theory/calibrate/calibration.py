@@ -457,6 +457,11 @@ def assumption_checks(pool: EmpiricalPool, fit: ModelFit) -> dict[str, Any]:
       question's candidates. The model makes x̂ independent of everything given correctness,
       so this is 0 there; a positive value means the judge's errors follow the agents'
       (the judge likes popular wrong answers).
+    * ``wrong_match_within_agent`` / ``wrong_match_between_agents``: the probability that
+      two wrong candidates of one question give the same answer, when they come from the
+      same agent / from two agents. The model draws every wrong answer from the question's
+      one Dirichlet law, so the two are equal there; a larger within-agent value means each
+      agent repeats its own mistakes, which inflates its vote shares of wrong answers.
     * ``agent_accuracy``: per-agent accuracy (the model's agents are exchangeable).
 
     Examples
@@ -481,7 +486,17 @@ def assumption_checks(pool: EmpiricalPool, fit: ModelFit) -> dict[str, Any]:
         w = ~flat_c[i]
         if w.sum() >= 3 and np.ptp(share[i][w]) > 0 and np.ptp(z[i][w]) > 0:
             cors.append(float(np.corrcoef(share[i][w], z[i][w])[0, 1]))
+    same_agent = np.kron(np.eye(pool.shape[1], dtype=bool), np.ones((pool.shape[2],) * 2, bool))
+    off_diag = ~np.eye(flat_c.shape[1], dtype=bool)
+    both_wrong = (~flat_c)[:, :, None] & (~flat_c)[:, None, :] & off_diag
+    match = ans[:, :, None] == ans[:, None, :]
+    within = both_wrong & same_agent
+    between = both_wrong & ~same_agent
     return {
+        "wrong_match_within_agent": float(match[within].mean()) if within.any() else float("nan"),
+        "wrong_match_between_agents": float(match[between].mean())
+        if between.any()
+        else float("nan"),
         "judge_auc_within": _within_auc(pool.principal_score, c),
         "judge_auc_model": fit.model.principal.auc,
         "judge_vs_share_wrong": float(np.mean(cors)) if cors else float("nan"),

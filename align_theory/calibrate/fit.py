@@ -165,23 +165,32 @@ def _counts(correct: np.ndarray) -> tuple[np.ndarray, int]:
     return arr.astype(bool).sum(axis=2), int(arr.shape[2])
 
 
-def _nested_loglik(counts: np.ndarray, k: int, a: float, b: float, c: float | None) -> float:
-    """Σ_q log L_q for per-agent counts (Q, A) of K, Beta(a, b) difficulty, diversity c."""
+def _patterns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct per-question count vectors (sorted across agents: the likelihood is
+    symmetric in the agents) and their multiplicities."""
+    rows, mult = np.unique(np.sort(counts, axis=1), axis=0, return_counts=True)
+    return rows, mult.astype(float)
+
+
+def _nested_loglik(
+    counts: np.ndarray, mult: np.ndarray, k: int, a: float, b: float, c: float | None
+) -> float:
+    """Σ_q log L_q for per-agent count patterns (P, A) of K with multiplicities (P,),
+    Beta(a, b) difficulty and diversity c (None: no diversity)."""
     agents = counts.shape[1]
     if c is None:
         tot = counts.sum(axis=1)
         split = special.gammaln(k + 1.0) - special.gammaln(counts + 1.0)
         split = split - special.gammaln(k - counts + 1.0)
         n = agents * k
-        return float(
-            np.sum(special.betaln(a + tot, b + n - tot) - special.betaln(a, b) + split.sum(axis=1))
-        )
+        per = special.betaln(a + tot, b + n - tot) - special.betaln(a, b) + split.sum(axis=1)
+        return float(per @ mult)
     theta, w = beta_nodes(a, b, 2 * _NODES)
     th = np.clip(theta, 1e-300, 1.0 - 1e-16)
-    # (Q, A, nodes): each agent's beta-binomial given θ at every node
+    # (P, A, nodes): each agent's beta-binomial given θ at every node
     lp = beta_binomial_logpmf(counts[:, :, None], k, c * th, c * (1.0 - th))
     per_node = lp.sum(axis=1) + np.log(w)[None, :]
-    return float(np.sum(special.logsumexp(per_node, axis=1)))
+    return float(special.logsumexp(per_node, axis=1) @ mult)
 
 
 def fit_difficulty(correct: np.ndarray, *, diversity: bool = True) -> FitResult:
@@ -220,10 +229,11 @@ def fit_difficulty(correct: np.ndarray, *, diversity: bool = True) -> FitResult:
     var = float(max(tot.var(), 1e-4))
     s0 = float(np.clip(mean * (1 - mean) / var - 1.0, 0.05, 1e3))
     start_ab = np.log([mean * s0, (1 - mean) * s0])
+    pats, mult = _patterns(counts)
 
     def nll_plain(v: np.ndarray) -> float:
         a, b = np.exp(np.clip(v, -12, 12))
-        return -_nested_loglik(counts, k, float(a), float(b), None)
+        return -_nested_loglik(pats, mult, k, float(a), float(b), None)
 
     res = optimize.minimize(
         nll_plain,
@@ -241,15 +251,15 @@ def fit_difficulty(correct: np.ndarray, *, diversity: bool = True) -> FitResult:
 
         def nll_div(v: np.ndarray) -> float:
             a, b, c = np.exp(np.clip(v, -12, math.log(DIVERSITY_MAX)))
-            return -_nested_loglik(counts, k, float(a), float(b), float(c))
+            return -_nested_loglik(pats, mult, k, float(a), float(b), float(c))
 
-        starts = [np.r_[plain_point, math.log(c0)] for c0 in (1.0, 10.0, 100.0)]
+        starts = [np.r_[plain_point, math.log(c0)] for c0 in (2.0, 50.0)]
         fits = [
             optimize.minimize(
                 nll_div,
                 s,
                 method="Nelder-Mead",
-                options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 6000},
+                options={"xatol": 1e-7, "fatol": 1e-9, "maxiter": 2000},
             )
             for s in starts
         ]
@@ -292,20 +302,26 @@ def partition_sizes(correct: np.ndarray, answers: np.ndarray) -> list[np.ndarray
     return out
 
 
-def _partition_loglik(sizes: list[np.ndarray], m: int, alpha: float) -> float:
-    total = 0.0
-    for s in sizes:
-        if s.size == 0:
-            continue
-        n, j = float(s.sum()), s.size
-        total += (
-            special.gammaln(m + 1.0)
-            - special.gammaln(m - j + 1.0)
-            + special.gammaln(m * alpha)
-            - special.gammaln(m * alpha + n)
-            + float(np.sum(special.gammaln(alpha + s) - special.gammaln(alpha)))
-        )
-    return total
+def _partition_stats(sizes: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Sufficient statistics of the partition likelihood: distinct (n, j) per question with
+    their multiplicities, and distinct class sizes with theirs."""
+    nj = np.array([(int(x.sum()), int(x.size)) for x in sizes if x.size], dtype=float)
+    pairs, pair_w = np.unique(nj, axis=0, return_counts=True)
+    all_sizes = np.concatenate([x for x in sizes if x.size]).astype(float)
+    vals, val_w = np.unique(all_sizes, return_counts=True)
+    return pairs[:, 0], pairs[:, 1], pair_w.astype(float), vals, val_w.astype(float)
+
+
+def _partition_loglik(stats: tuple[np.ndarray, ...], m: int, alpha: float) -> float:
+    n, j, w, vals, vw = stats
+    per_q = (
+        special.gammaln(m + 1.0)
+        - special.gammaln(m - j + 1.0)
+        + special.gammaln(m * alpha)
+        - special.gammaln(m * alpha + n)
+    )
+    per_class = special.gammaln(alpha + vals) - special.gammaln(alpha)
+    return float(per_q @ w + per_class @ vw)
 
 
 def fit_wrong_answers(correct: np.ndarray, answers: np.ndarray) -> FitResult:
@@ -333,12 +349,13 @@ def fit_wrong_answers(correct: np.ndarray, answers: np.ndarray) -> FitResult:
     if not any(s.size for s in sizes):
         raise ValueError("correct must hold wrong candidates to fit the wrong-answer law")
     j_max = max(int(s.size) for s in sizes)
+    stats = _partition_stats(sizes)
 
     def best_alpha(m: int) -> tuple[float, float]:
         if m == 1:
-            return 1.0, _partition_loglik(sizes, 1, 1.0)  # α is irrelevant with one class
+            return 1.0, _partition_loglik(stats, 1, 1.0)  # α is irrelevant with one class
         res = optimize.minimize_scalar(
-            lambda la: -_partition_loglik(sizes, m, float(np.exp(la))),
+            lambda la: -_partition_loglik(stats, m, float(np.exp(la))),
             bounds=(-12.0, 8.0),
             method="bounded",
             options={"xatol": 1e-8},
@@ -361,7 +378,7 @@ def fit_wrong_answers(correct: np.ndarray, answers: np.ndarray) -> FitResult:
         cov = np.zeros((1, 1))
     else:
         cov = observed_information(
-            lambda v: -_partition_loglik(sizes, m_best, float(np.exp(v[0]))), point
+            lambda v: -_partition_loglik(stats, m_best, float(np.exp(v[0]))), point
         )
     return FitResult(
         {"wrong_answers": float(m_best), "wrong_concentration": alpha},

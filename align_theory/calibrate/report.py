@@ -154,6 +154,9 @@ def render_markdown(cal: Calibration, title: str = "pool") -> str:
         f"* Judge vs popularity among wrong candidates (mean within-question correlation of "
         f"logit x̂ with the answer's share, {dg['judge_vs_share_questions']} questions): "
         f"{dg['judge_vs_share_wrong']:.3f} (0 under the model).",
+        f"* Two wrong candidates give the same answer with probability "
+        f"{dg['wrong_match_within_agent']:.3f} from one agent and "
+        f"{dg['wrong_match_between_agents']:.3f} from two agents (equal under the model).",
         f"* Per-agent accuracy: {', '.join(f'{a:.3f}' for a in dg['agent_accuracy'])} "
         "(exchangeable agents under the model).",
         "",
@@ -271,8 +274,8 @@ def calibrate_run(
     out: Path | None = None,
     *,
     folds: int = 5,
-    draws: int = 10,
-    questions: int = 1000,
+    draws: int = 16,
+    questions: int = 2000,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Calibrate a stored run and write its table and figure; returns the JSON summary.
@@ -287,7 +290,9 @@ def calibrate_run(
     pool = run_pool(run_dir)
     _, m_all, k_all = pool.shape
     obs = observed_from_results(json.loads(res_path.read_text()), calibration_cells(m_all, k_all))
-    cal = calibrate(pool, obs, folds=folds, draws=draws, questions=questions, seed=seed)
+    cal = calibrate(
+        pool, obs, folds=folds, draws=draws, questions=questions, draw_questions=500, seed=seed
+    )
     dest = Path(out) if out is not None else run_dir / "calibration"
     dest.mkdir(parents=True, exist_ok=True)
     js = to_json(cal)
