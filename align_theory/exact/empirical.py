@@ -329,6 +329,15 @@ def _principal_key(
     raise ValueError(f"principal rule {rule!r} has no argmax key")
 
 
+def _align_rule(
+    rule: str, c: np.ndarray, cls: np.ndarray, r: np.ndarray, x: np.ndarray, w: np.ndarray | None
+) -> np.ndarray:
+    """The principal's expected correctness over given proposals (last axis)."""
+    if rule == "vote":
+        return _plurality(cls, c, r)
+    return _tie_mean(_principal_key(rule, c, x, r, w), c)
+
+
 def _align(
     proto: Align,
     c: np.ndarray,
@@ -338,26 +347,47 @@ def _align(
     x: np.ndarray,
     w: np.ndarray | None,
 ) -> np.ndarray:
-    """Align's value per (question, sub-pool); arrays (Q, S, m, k)."""
+    """Align's value per row; arrays (R, m, k), w (R, 2) or None.
+
+    Rows where every agent's argmax is unique read the proposals directly; rows with tied
+    proposals average over every combination of the agents' tied choices.
+    """
     tied = y == y.max(axis=-1, keepdims=True)
-    prob = tied / tied.sum(axis=-1, keepdims=True)
+    ntied = tied.sum(axis=-1, keepdims=True)
+    prob = tied / ntied
     if proto.principal == "exact":
         return 1.0 - np.prod(1.0 - (prob * c).sum(axis=-1), axis=-1)
-    m, k = proto.agents, proto.per_agent
-    combos = np.indices((k,) * m).reshape(m, -1).T  # (k^m, m)
-    ar = np.arange(m)[None, :]
+    out = np.empty(c.shape[0])
+    multi = (ntied[..., 0] > 1).any(axis=-1)
+    one = ~multi
+    if one.any():
+        j = np.argmax(tied[one], axis=-1)[..., None]
 
-    def pick(a: np.ndarray) -> np.ndarray:
-        return a[:, :, ar, combos]  # (Q, S, k^m, m)
+        def take(a: np.ndarray) -> np.ndarray:
+            return np.take_along_axis(a[one], j, axis=-1)[..., 0]
 
-    weight = np.prod(pick(prob), axis=-1)
-    pc = pick(c)
-    if proto.principal == "vote":
-        val = _plurality(pick(cls), pc, pick(r))
-    else:
-        pk = _principal_key(proto.principal, pc, pick(x), pick(r), w)
-        val = _tie_mean(pk, pc)
-    return (weight * val).sum(axis=-1)
+        out[one] = _align_rule(
+            proto.principal, take(c), take(cls), take(r), take(x), None if w is None else w[one]
+        )
+    if multi.any():
+        m, k = proto.agents, proto.per_agent
+        combos = np.indices((k,) * m).reshape(m, -1).T  # (k^m, m)
+        ar = np.arange(m)[None, :]
+
+        def pick(a: np.ndarray) -> np.ndarray:
+            return a[multi][:, ar, combos]  # (R', k^m, m)
+
+        weight = np.prod(pick(prob), axis=-1)
+        val = _align_rule(
+            proto.principal,
+            pick(c),
+            pick(cls),
+            pick(r),
+            pick(x),
+            None if w is None else w[multi],
+        )
+        out[multi] = (weight * val).sum(axis=-1)
+    return out
 
 
 _BINOM_CACHE: dict[int, np.ndarray] = {}
@@ -375,6 +405,23 @@ def _binom_table(n: int) -> np.ndarray:
 
 
 def _shortlist(size: int, c: np.ndarray, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Shortlist's value per row (arrays (R, n)): rows without a tie at the cut read their
+    top ``size`` directly; the others use the closed form of :func:`_shortlist_ties`."""
+    n = y.shape[-1]
+    cut = np.sort(y, axis=-1)[..., n - size, None]
+    listed = y >= cut
+    plain = listed.sum(axis=-1) == size
+    out = np.empty(y.shape[0])
+    if plain.any():
+        pk = np.where(listed[plain], p[plain], -np.inf)
+        out[plain] = _tie_mean(pk, c[plain] * listed[plain])
+    rest = ~plain
+    if rest.any():
+        out[rest] = _shortlist_ties(size, c[rest], y[rest], p[rest])
+    return out
+
+
+def _shortlist_ties(size: int, c: np.ndarray, y: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Shortlist's value: top ``size`` of y (cut ties uniformly), then argmax p with ties.
 
     For candidate j with (among the others) sure ones G_s above / E_s equal in p and tied-at-
@@ -411,15 +458,29 @@ def _shortlist(size: int, c: np.ndarray, y: np.ndarray, p: np.ndarray) -> np.nda
 
 
 def _evaluate(
-    proto: Protocol, pool: EmpiricalPool, fl: _Flat, idx: np.ndarray, w: np.ndarray | None
+    proto: Protocol,
+    pool: EmpiricalPool,
+    fl: _Flat,
+    idx: np.ndarray,
+    w: np.ndarray | None,
+    cache: dict[str, tuple[np.ndarray, np.ndarray]],
 ) -> np.ndarray:
-    """Sum over the sub-pools ``idx`` (S, g, k) of the protocol's value: (Q,)."""
+    """Sum over the sub-pools ``idx`` (S, g, k) of the protocol's value: (Q,). ``cache``
+    holds the agents' keys of this chunk for the other protocols of the same layout."""
+    if "agent" not in cache:
+        cache["agent"] = _agent_keys(pool, fl, idx)
     c = fl.c[:, idx]
     q, s = c.shape[:2]
+    wr = None if w is None else np.repeat(w, s, axis=0)  # per row (question-major)
     if isinstance(proto, Align):
-        y, r = _agent_keys(pool, fl, idx)
-        v = _align(proto, c, fl.cls[:, idx], y, r, fl.xhat[:, idx], w)
-        return v.sum(axis=1)
+        y, r = cache["agent"]
+        rows = (q * s, proto.agents, proto.per_agent)
+
+        def rw(a: np.ndarray) -> np.ndarray:
+            return a.reshape(rows)
+
+        v = _align(proto, rw(c), rw(fl.cls[:, idx]), rw(y), rw(r), rw(fl.xhat[:, idx]), wr)
+        return v.reshape(q, s).sum(axis=1)
     flat = (q, s, -1)
     cf = c.reshape(flat)
     if isinstance(proto, MajorityVote):
@@ -436,14 +497,18 @@ def _evaluate(
         return np.where(any_acc, filt, _plurality(cls, cf)).sum(axis=1)
     if isinstance(proto, PrincipalBestOfN):
         return _tie_mean(fl.xhat[:, idx].reshape(flat), cf).sum(axis=1)
-    y, r = _agent_keys(pool, fl, idx)
+    y, r = cache["agent"]
     if isinstance(proto, SingleAgent):
         return _tie_mean(y.reshape(flat), cf).sum(axis=1)
     if isinstance(proto, Shortlist):
         if proto.principal == "vote":
             raise ValueError("Shortlist's principal must be 'exact', 'judge' or 'bayes' on a pool")
-        pk = _principal_key(proto.principal, cf, fl.xhat[:, idx].reshape(flat), r.reshape(flat), w)
-        return _shortlist(proto.size, cf, y.reshape(flat), pk).sum(axis=1)
+        rows2 = (q * s, -1)
+        pk = _principal_key(
+            proto.principal, cf.reshape(rows2), fl.xhat[:, idx].reshape(rows2), r.reshape(rows2), wr
+        )
+        v = _shortlist(proto.size, cf.reshape(rows2), y.reshape(rows2), pk)
+        return v.reshape(q, s).sum(axis=1)
     raise TypeError(f"no pool rule for {proto!r}")  # pragma: no cover - registry guards
 
 
@@ -514,17 +579,20 @@ def pool_values_many(
         rng = np.random.default_rng([seed, g, k])
         idx = _subpools(a_all, k_all, g, k, cap, rng)
         s_all = idx.shape[0]
+        width = g * k
         for p in group:
-            width = g * k
             if isinstance(p, Align) and p.principal != "exact":
                 width = max(width, p.per_agent**p.agents * p.agents)
             if isinstance(p, Shortlist | MajorityVote | FilterVote):
                 width = max(width, (g * k) ** 2 * 2)
-            step = max(1, _CHUNK // max(1, q * width))
-            tot = np.zeros(q)
-            for lo in range(0, s_all, step):
-                tot += _evaluate(p, pool, fl, idx[lo : lo + step], w)
-            out[p] = tot / s_all
+        step = max(1, _CHUNK // max(1, q * width))
+        tot = {p: np.zeros(q) for p in group}
+        for lo in range(0, s_all, step):
+            cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # shared by the group
+            for p in group:
+                tot[p] += _evaluate(p, pool, fl, idx[lo : lo + step], w, cache)
+        for p in group:
+            out[p] = tot[p] / s_all
     return {p: out[p] for p in protos}
 
 
