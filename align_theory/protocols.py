@@ -46,13 +46,18 @@ __all__ = [
     "register",
 ]
 
-PrincipalRule = Literal["exact", "judge", "bayes"]
-PRINCIPAL_RULES: tuple[str, ...] = ("exact", "judge", "bayes")
+PrincipalRule = Literal["exact", "judge", "bayes", "vote"]
+PRINCIPAL_RULES: tuple[str, ...] = ("exact", "judge", "bayes", "vote")
+"""The principal's rules. ``exact``: the largest x; ``judge``: the largest x̂; ``bayes``: the
+largest posterior mean (model G) or fitted logistic score (pools); ``vote``: the answer class
+with the largest sum of the agents' reports (recorded pools only, where reports are vote
+shares or scores and answers are discrete; the closed forms and the Monte Carlo engine
+refuse it)."""
 
 
-def _rule(name: str, value: str) -> str:
-    if value not in PRINCIPAL_RULES:
-        raise ValueError(f"{name} must be one of {PRINCIPAL_RULES}, got {value!r}")
+def _rule(name: str, value: str, allowed: tuple[str, ...] = PRINCIPAL_RULES) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     return value
 
 
@@ -139,7 +144,8 @@ class Align:
     y (truthful, the team-incentive equilibrium of T7); the principal selects one proposal.
 
     Principal rules: ``exact`` picks the proposal with the largest x; ``judge`` the largest
-    x̂ (reports ignored); ``bayes`` the largest posterior mean E[x | reports, x̂]. In model G
+    x̂ (reports ignored); ``bayes`` the largest posterior mean E[x | reports, x̂]; ``vote``
+    (recorded pools only) the answer class whose proposals' reports sum highest. In model G
     (homogeneous) this is the linear score w_y·y + w_x̂·x̂ of T2; in model B ``judge`` is the
     principal's verifier (s′, f′), uniform among the proposals it accepts.
     """
@@ -247,7 +253,7 @@ class Shortlist:
     def __post_init__(self) -> None:
         positive_int("n", self.n)
         positive_int("size", self.size, 1, self.n)
-        _rule("principal", self.principal)
+        _rule("principal", self.principal, ("exact", "judge", "bayes"))  # no vote: one agent
 
     @property
     def cost(self) -> Cost:

@@ -355,11 +355,17 @@ def _make_pool(static: Static, p: Params, base: dict[str, jax.Array], n: int, g:
         pick(model.principal_score.astype(np.float32)),
         jnp.zeros(g),
         recoded,
-        tie,
-        tie2,
+        tie * _gap(model.agent_score),  # recorded scores may be continuous: the tie-break
+        tie2 * _gap(model.principal_score),  # stays below half their smallest gap
         base["vote_tie"],
         True,
     )
+
+
+def _gap(score: np.ndarray) -> float:
+    """Half the smallest gap between distinct scores (1 when all are equal)."""
+    d = np.diff(np.unique(score.astype(np.float32)))
+    return 0.5 * float(d.min()) if d.size else 1.0
 
 
 def _key(score: jax.Array, tie: jax.Array | None) -> jax.Array:
@@ -605,6 +611,11 @@ def check_supported(model: Model, protocols: Sequence[Protocol]) -> None:
     """Raise for protocol/model pairs no sampler defines (same messages as the reference)."""
     for proto in protocols:
         rule = getattr(proto, "principal", "exact")
+        if rule == "vote":
+            raise ValueError(
+                "the 'vote' principal (plurality weighted by reports) is defined on recorded "
+                "pools only: use align_theory.expected_utility(pool, protocol)"
+            )
         if rule == "bayes" and not isinstance(model, GaussianModel):
             raise NotImplementedError(
                 "the 'bayes' principal is defined for model G only; use principal='judge'"

@@ -199,7 +199,13 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from align_theory.llm.report import replay
 
     try:
-        replay(Path(args.run), bootstrap=args.bootstrap, seed=args.seed, quiet=False)
+        replay(
+            Path(args.run),
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+            quiet=False,
+            regrade=args.regrade,
+        )
     except (FileNotFoundError, ValueError) as err:
         print(f"cannot replay {args.run}: {err}", file=sys.stderr)
         return 1
@@ -210,7 +216,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from align_theory.llm.report import report
 
     try:
-        text = report(Path(args.run), bootstrap=args.bootstrap, seed=args.seed)
+        text = report(
+            Path(args.run), bootstrap=args.bootstrap, seed=args.seed, replay_run=args.replay
+        )
     except (FileNotFoundError, ValueError) as err:
         print(f"cannot report {args.run}: {err}", file=sys.stderr)
         return 1
@@ -299,13 +307,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.set_defaults(func=_cmd_run)
 
     for name, func, helptext in (
-        ("report", _cmd_report, "table of protocol × budget with CIs and costs, plus a figure"),
-        ("replay", _cmd_replay, "re-score a stored run without any model"),
+        (
+            "report",
+            _cmd_report,
+            "report.md and report.png from the stored results.json (replays if absent)",
+        ),
+        ("replay", _cmd_replay, "re-score a stored run without any model (writes results.json)"),
     ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("run", help="run folder")
-        p.add_argument("--bootstrap", type=int, default=2000)
-        p.add_argument("--seed", type=int, default=0)
+        p.add_argument(
+            "--bootstrap", type=int, default=2000, help="bootstrap resamples (default 2000)"
+        )
+        p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+        if name == "replay":
+            p.add_argument(
+                "--regrade",
+                action="store_true",
+                help="ignore the stored grading (grading.json) and call math-verify again",
+            )
+        else:
+            p.add_argument(
+                "--replay",
+                action="store_true",
+                help="replay the run first even when results.json exists",
+            )
         p.set_defaults(func=func)
 
     c = sub.add_parser(
