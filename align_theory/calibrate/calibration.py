@@ -27,13 +27,10 @@ import numpy as np
 
 from align_theory._validate import positive_int
 from align_theory.calibrate.fit import ModelFit, fit_model
-from align_theory.calibrate.model import TIE_SCALE, ExtendedModel, vote_shares
-from align_theory.llm.estimators import bootstrap as bootstrap_ci
-from align_theory.llm.estimators import evaluate_grid, fit_bayes
-from align_theory.llm.scoring import QuestionTable
+from align_theory.calibrate.model import ExtendedModel
+from align_theory.exact.empirical import pool_values_many
 from align_theory.models import EmpiricalPool
 from align_theory.protocols import (
-    PRINCIPAL_RULES,
     Align,
     MajorityVote,
     Oracle,
@@ -43,6 +40,7 @@ from align_theory.protocols import (
     Shortlist,
     SingleAgent,
 )
+from align_theory.results import bootstrap as bootstrap_ci
 
 __all__ = [
     "Calibration",
@@ -54,7 +52,6 @@ __all__ = [
     "kfold",
     "observed_from_pool",
     "observed_from_results",
-    "pool_tables",
     "predict",
     "subset",
 ]
@@ -99,6 +96,13 @@ class Cell:
     family: str
     m: int
     k: int
+    source: tuple[int, int] | None = None
+
+    @property
+    def layout(self) -> tuple[int, int]:
+        """The pool the cell is evaluated on: ``source`` (the whole M × K pool, read as one
+        pipeline by :meth:`EmpiricalPool.pooled`) for Shortlist, else m × k."""
+        return self.source or (self.m, self.k)
 
     @property
     def n(self) -> int:
@@ -112,18 +116,17 @@ class Cell:
 
     @property
     def protocol(self) -> Protocol:
-        """The cell as a protocol object of :mod:`align_theory.protocols` (the estimators'
-        ``Align-vote`` row, plurality of the proposals weighted by reports, has no class
-        there yet: it maps to ``Align(m, k, "judge")``'s layout with its own rule name)."""
+        """The cell as a protocol object of :mod:`align_theory.protocols`, what the pool
+        engine evaluates."""
         n = self.n
         rule = self.name.split("-", 1)[1] if self.name.startswith("Align-") else ""
         if rule:
-            return Align(self.m, self.k, rule if rule in PRINCIPAL_RULES else "judge")  # type: ignore[arg-type]
+            return Align(self.m, self.k, rule)  # type: ignore[arg-type]
         table: dict[str, Protocol] = {
             "SingleAgent": SingleAgent(n, agents=self.m),
             "MajorityVote": MajorityVote(n, agents=self.m),
             "RandomPick": RandomPick(n, agents=self.m),
-            "Shortlist": Shortlist(n, self.m, "judge"),
+            "Shortlist": Shortlist(n, min(self.m, n), "judge"),
             "PrincipalBestOfN": PrincipalBestOfN(n, agents=self.m),
             "Oracle": Oracle(n, agents=self.m),
         }
@@ -134,7 +137,8 @@ def calibration_cells(agents: int, per_agent: int) -> list[Cell]:
     """Every protocol at every budget n = M·k, k = 1..K, and the m × k grid of ALIGN.
 
     Rows: ALIGN with all M agents under every principal rule, the baselines on the same
-    pool of M agents × k samples (Shortlist sends the top M to the judge), the references
+    pool of M agents × k samples (Shortlist, as in the run report, is one pipeline over
+    uniform n-subsets of the whole pool sending its top M to the judge), the references
     (ALIGN with an exact principal; Oracle = pass@n), and ALIGN-judge/-bayes with m agents
     × k samples for every m ≤ M, k ≤ K.
 
@@ -148,7 +152,11 @@ def calibration_cells(agents: int, per_agent: int) -> list[Cell]:
     """
     m_all = positive_int("agents", agents)
     k_all = positive_int("per_agent", per_agent)
-    cells = [Cell(nm, fam, m_all, k) for k in range(1, k_all + 1) for nm, fam in ALL_AGENT_ROWS]
+    cells = [
+        Cell(nm, fam, m_all, k, (m_all, k_all) if nm == "Shortlist" else None)
+        for k in range(1, k_all + 1)
+        for nm, fam in ALL_AGENT_ROWS
+    ]
     cells += [
         Cell(rule, "ALIGN m x k", m, k)
         for m in range(1, m_all + 1)
@@ -198,46 +206,18 @@ def subset(pool: EmpiricalPool, idx: np.ndarray) -> EmpiricalPool:
     )
 
 
-def pool_tables(pool: EmpiricalPool) -> list[QuestionTable]:
-    """The pool as the run estimators' question tables.
-
-    The agent score must have the ``"vote"`` form y = vote share + 10⁻³·σ(ℓ) (the recorded
-    runs' rule): the tables carry ℓ = logit((y − share)/10⁻³) as the mean token
-    log-probability, from which the estimators rebuild y on every sub-pool. Token counts
-    are zero (costs are not calibrated).
-    """
-    tie = (pool.agent_score - vote_shares(pool.answers)) / TIE_SCALE
-    if tie.min() < -1e-6 or tie.max() > 1.0 + 1e-6:
-        raise ValueError(
-            "pool.agent_score must be vote share + 1e-3·t with t in [0, 1] (the recorded "
-            "runs' agent score) to be evaluated by the run estimators"
-        )
-    p = np.clip(tie, 1e-12, 1.0 - 1e-12)
-    logprob = np.log(p) - np.log1p(-p)
-    zeros = np.zeros(pool.shape[1:])
-    return [
-        QuestionTable(
-            str(i),
-            "",
-            pool.correct[i],
-            pool.answers[i],
-            logprob[i],
-            pool.principal_score[i],
-            zeros,
-            zeros,
-            zeros,
-            [],
-        )
-        for i in range(pool.shape[0])
-    ]
-
-
-def _values(tables: Sequence[QuestionTable], m: int, k: int, seed: int) -> dict[str, np.ndarray]:
-    """Per-question values of every estimator row on grid(m, k) sub-pools; the ``bayes``
-    weights are fitted on the tables themselves."""
-    weights = fit_bayes(tables)
-    rows = [evaluate_grid(t, m, k, weights, seed=seed) for t in tables]
-    return {key: np.array([r[key] for r in rows]) for key in rows[0]}
+def _values(pool: EmpiricalPool, cells: Sequence[Cell]) -> np.ndarray:
+    """Per-question values (cells, Q) of every cell on ``pool`` by the pool engine
+    (:func:`align_theory.exact.empirical.pool_values_many`: the exact average over
+    sub-pools; ``bayes`` weights cross-fitted over the pool's questions)."""
+    protos = [c.protocol for c in cells]
+    plain = [p for c, p in zip(cells, protos, strict=True) if c.source is None]
+    pooled = [p for c, p in zip(cells, protos, strict=True) if c.source is not None]
+    out = pool_values_many(pool, plain) if plain else {}
+    out_pooled = pool_values_many(pool.pooled(), pooled) if pooled else {}
+    return np.stack(
+        [(out_pooled if c.source else out)[p] for c, p in zip(cells, protos, strict=True)]
+    )
 
 
 def predict(
@@ -252,9 +232,9 @@ def predict(
     For each pool layout m × k among the cells, draws ``questions`` synthetic questions of
     exactly m agents × k samples (an m × k sub-pool of an M × K draw has this law: the
     model's agents and samples are exchangeable) and evaluates every protocol on them with
-    the run estimators (:mod:`align_theory.llm.estimators`), the code that computes the
-    observed values. The generator is seeded by ``seed`` and the layout, so different models
-    see common random numbers.
+    the pool engine (:func:`align_theory.exact.empirical.pool_values_many`), the code that
+    computes the observed values. The generator is seeded by ``seed`` and the layout, so
+    different models see common random numbers.
 
     Returns
     -------
@@ -273,13 +253,12 @@ def predict(
     positive_int("questions", questions, 2)
     mean = np.zeros(len(cells))
     se = np.zeros(len(cells))
-    for m, k in sorted({(c.m, c.k) for c in cells}):
+    for m, k in sorted({c.layout for c in cells}):
         rng = np.random.default_rng([seed, m, k])
-        vals = _values(pool_tables(model.sample_pool(rng, questions, m, k)), m, k, seed)
-        for i, c in enumerate(cells):
-            if (c.m, c.k) == (m, k):
-                mean[i] = vals[c.name].mean()
-                se[i] = vals[c.name].std(ddof=1) / math.sqrt(questions)
+        idx = [i for i, c in enumerate(cells) if c.layout == (m, k)]
+        vals = _values(model.sample_pool(rng, questions, m, k), [cells[i] for i in idx])
+        mean[idx] = vals.mean(axis=1)
+        se[idx] = vals.std(axis=1, ddof=1) / math.sqrt(questions)
     return mean, se
 
 
@@ -314,15 +293,11 @@ def observed_from_results(results: dict[str, Any], cells: Sequence[Cell]) -> Obs
 def observed_from_pool(
     pool: EmpiricalPool, cells: Sequence[Cell], *, bootstrap: int = 2000, seed: int = 0
 ) -> Observed:
-    """Observed values of the cells on a pool (every sub-pool, as the run report does) and
-    percentile-bootstrap intervals over questions (the run estimators' bootstrap)."""
-    tables = pool_tables(pool)
-    vals: dict[str, np.ndarray] = {}
-    for m, k in sorted({(c.m, c.k) for c in cells}):
-        for key, v in _values(tables, m, k, seed).items():
-            vals[f"{key}@{m}x{k}"] = v
-    est = bootstrap_ci(vals, reps=bootstrap, seed=seed)
+    """Observed values of the cells on a pool (the pool engine, as the run report) and
+    percentile-bootstrap intervals over questions (:func:`align_theory.results.bootstrap`)."""
+    vals = _values(pool, cells)
     keys = [f"{c.name}@{c.m}x{c.k}" for c in cells]
+    est = bootstrap_ci(dict(zip(keys, vals, strict=True)), reps=bootstrap, seed=seed)
     return Observed(
         np.array([est[key].mean for key in keys]),
         np.array([est[key].lo for key in keys]),

@@ -40,13 +40,7 @@ import numpy as np
 from scipy import optimize, special
 
 from align_theory._validate import positive_int
-from align_theory.calibrate.model import (
-    AGENT_SCORE_MODES,
-    TIE_SCALE,
-    ExtendedModel,
-    ScoreLaw,
-    vote_shares,
-)
+from align_theory.calibrate.model import AGENT_SCORE_MODES, ExtendedModel, ScoreLaw
 from align_theory.exact.quadrature import beta_nodes
 from align_theory.models import BernoulliModel, EmpiricalPool
 
@@ -501,15 +495,6 @@ def fit_score_law(scores: np.ndarray, correct: np.ndarray, transform: str = "log
     )
 
 
-def _agent_tiebreak(pool: EmpiricalPool) -> np.ndarray | None:
-    """σ(ℓ)-like tie-break t = (y − vote share)/10⁻³ when the pool's agent score has the
-    ``"vote"`` form (t in [0, 1] everywhere, not constant), else None."""
-    resid = (pool.agent_score - vote_shares(pool.answers)) / TIE_SCALE
-    if resid.min() < -1e-6 or resid.max() > 1.0 + 1e-6 or np.ptp(resid) < 1e-9:
-        return None
-    return np.asarray(np.clip(resid, 0.0, 1.0))
-
-
 def _score_transform(scores: np.ndarray) -> str:
     return "logit" if scores.min() >= 0.0 and scores.max() <= 1.0 else "identity"
 
@@ -599,9 +584,10 @@ def fit_model(
     pool : EmpiricalPool
         Recorded (or synthetic) candidates, shape (Q, A, K).
     agent_score : {"auto", "vote", "law"}
-        ``"vote"``: the pool's agent score is y = vote share + 10⁻³·t with t in [0, 1] (the
-        recorded runs' rule); the agent law is fitted to t. ``"law"``: the agent law is fitted
-        to y itself. ``"auto"`` picks ``"vote"`` when y has that form.
+        ``"vote"``: agents rank by vote share, ``pool.agent_score`` breaks ties (the pool's
+        ``vote_share="primary"``, the recorded runs' rule); ``"law"``: ``pool.agent_score``
+        is the agent's score y. Either way the agent law is fitted to ``pool.agent_score``.
+        ``"auto"`` follows the pool's ``vote_share``.
     diversity : bool
         Fit the agent concentration c (:func:`fit_difficulty`).
 
@@ -622,20 +608,19 @@ def fit_model(
         raise ValueError(f"pool must be an EmpiricalPool, got {type(pool).__name__}")
     if agent_score not in ("auto", *AGENT_SCORE_MODES):
         raise ValueError(f"agent_score must be one of ('auto', 'vote', 'law'), got {agent_score!r}")
-    tie = _agent_tiebreak(pool)
-    mode = ("vote" if tie is not None else "law") if agent_score == "auto" else agent_score
-    if mode == "vote" and tie is None:
+    primary = pool.vote_share == "primary"
+    mode = ("vote" if primary else "law") if agent_score == "auto" else agent_score
+    if mode == "vote" and not primary:
         raise ValueError(
-            "agent_score='vote' needs y = vote share + 1e-3·t with t in [0, 1]; this pool's "
-            "agent scores do not have that form (use agent_score='law')"
+            "agent_score='vote' needs a pool that ranks by vote share "
+            f"(vote_share='primary'), got vote_share={pool.vote_share!r}"
         )
     dfit = fit_difficulty(pool.correct, diversity=diversity)
     wfit = fit_wrong_answers(pool.correct, pool.answers)
     ptrans = _score_transform(pool.principal_score)
     pfit = fit_score_law(pool.principal_score, pool.correct, ptrans)
-    ascore = tie if mode == "vote" and tie is not None else pool.agent_score
-    atrans = _score_transform(ascore)
-    afit = fit_score_law(ascore, pool.correct, atrans)
+    atrans = _score_transform(pool.agent_score)
+    afit = fit_score_law(pool.agent_score, pool.correct, atrans)
     m = int(wfit.params["wrong_answers"])
     div = dfit.params["diversity"]
     verdicts = BernoulliModel(

@@ -8,9 +8,10 @@ laws conditional on correctness (docs/model.md, "Calibrating the model to a reco
 * :class:`ScoreLaw` — on a transformed scale z = g(s) (logit for scores in [0, 1]),
   z_{q,i} = u_q + μ_c + σ_c ε_{q,i}, a binormal ROC with a question intercept u_q ~ N(0, τ²);
 * :class:`ExtendedModel` — the verdict part, the principal's score law, and the agent score:
-  either ``"vote"`` (y = the candidate's answer's vote share among its agent's K candidates
-  plus 10⁻³·g⁻¹(z), z from the agent law: the recorded runs' own rule, with a continuous
-  tie-break such as the mean token log-probability) or ``"law"`` (y = g⁻¹(z) directly).
+  either ``"vote"`` (agents rank by the vote share of the candidate's answer among the
+  samples they hold, ties broken by g⁻¹(z), z from the agent law: the recorded runs' own
+  rule, with the mean token log-probability as the tie-break; the pool's
+  ``vote_share="primary"``) or ``"law"`` (y = g⁻¹(z) directly).
 
 :meth:`ExtendedModel.sample_pool` draws a synthetic :class:`~align_theory.models.EmpiricalPool`
 that the pool engine evaluates exactly like a recorded one.
@@ -28,12 +29,9 @@ from scipy import special
 from align_theory._validate import finite, in_range, positive_int
 from align_theory.models import BernoulliModel, EmpiricalPool
 
-__all__ = ["AGENT_SCORE_MODES", "TIE_SCALE", "ExtendedModel", "ScoreLaw", "vote_shares"]
+__all__ = ["AGENT_SCORE_MODES", "ExtendedModel", "ScoreLaw"]
 
 AGENT_SCORE_MODES: tuple[str, ...] = ("vote", "law")
-TIE_SCALE = 1e-3
-"""Weight of the continuous tie-break in a ``"vote"`` agent score (vote shares differ by at
-least 1/K ≫ 10⁻³, so it only orders candidates of equal share)."""
 
 _TRANSFORMS = ("logit", "identity")
 _MAX_CELLS = 2.0e7  # booleans per chunk of BernoulliModel.sample with m wrong answers
@@ -107,18 +105,6 @@ class ScoreLaw:
         return np.asarray(special.expit(z) if self.transform == "logit" else z)
 
 
-def vote_shares(answers: np.ndarray) -> np.ndarray:
-    """Share of each candidate's answer among its agent's candidates, shape (Q, A, K).
-
-    Examples
-    --------
-    >>> vote_shares(np.array([[[3, 3, 5, 3]]])).tolist()
-    [[[0.75, 0.75, 0.25, 0.75]]]
-    """
-    a = np.asarray(answers)
-    return np.asarray((a[..., :, None] == a[..., None, :]).mean(axis=-1))
-
-
 @dataclass(frozen=True)
 class ExtendedModel:
     """Model B's correctness and answers with continuous agent and principal scores.
@@ -159,7 +145,9 @@ class ExtendedModel:
 
         Correctness and answers come from ``verdicts.sample`` (in chunks of questions when
         the m wrong alternatives make one call large; answer 0 is the right one), then
-        x̂ from the principal law and y from the agent rule, every question independent.
+        x̂ from the principal law and the agent score from the agent law (with
+        ``vote_share="primary"`` in the ``"vote"`` mode: the pool engine ranks by vote share
+        within each agent's sub-pool and breaks ties by it), every question independent.
 
         Examples
         --------
@@ -180,6 +168,6 @@ class ExtendedModel:
         correct = np.concatenate([d.correct for d in parts])
         answer = np.concatenate([d.answer for d in parts])
         xhat = self.principal.sample(rng, correct)
-        z = self.agent.sample(rng, correct)
-        y = vote_shares(answer) + TIE_SCALE * z if self.agent_score == "vote" else z
-        return EmpiricalPool(correct, answer, y, xhat, name="extended-model-B")
+        y = self.agent.sample(rng, correct)
+        mode = "primary" if self.agent_score == "vote" else None
+        return EmpiricalPool(correct, answer, y, xhat, name="extended-model-B", vote_share=mode)

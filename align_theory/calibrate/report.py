@@ -20,7 +20,6 @@ from align_theory.calibrate.calibration import (
     calibration_cells,
     observed_from_results,
 )
-from align_theory.calibrate.model import TIE_SCALE, vote_shares
 from align_theory.models import EmpiricalPool
 
 __all__ = ["calibrate_run", "render_figure", "render_markdown", "run_pool", "to_json"]
@@ -29,21 +28,10 @@ FAMILIES = ("ALIGN (all agents)", "baselines", "references", "ALIGN m x k")
 
 
 def run_pool(run_dir: Path) -> EmpiricalPool:
-    """A stored run's candidates as a pool: correctness and answer classes from the run's
-    grader, agent score y = within-agent vote share + 10⁻³·σ(mean token log-prob) (the
-    report's ``vote`` score), principal score x̂ = the judge's P(yes)."""
-    from align_theory.llm.scoring import grade_run
-
-    tables = grade_run(Path(run_dir)).tables
-    if not tables:
-        raise ValueError(f"{run_dir}: no question has all its samples recorded")
-    correct = np.stack([t.correct for t in tables])
-    cls = np.stack([t.cls for t in tables])
-    lp = np.stack([t.logprob for t in tables])
-    tie = np.where(np.isfinite(lp), 1.0 / (1.0 + np.exp(-np.clip(lp, -50, 50))), 0.5)
-    y = vote_shares(cls) + TIE_SCALE * tie
-    xhat = np.stack([t.xhat for t in tables])
-    return EmpiricalPool(correct, cls, y, xhat, name=str(run_dir))
+    """A stored run's candidates as a pool (:meth:`EmpiricalPool.from_run`: the stored
+    grading, agents ranking by vote share with the mean token log-probability as tie-break,
+    the judge's P(yes) as principal score)."""
+    return EmpiricalPool.from_run(Path(run_dir))
 
 
 def _f(v: float) -> str:
@@ -274,8 +262,8 @@ def calibrate_run(
     out: Path | None = None,
     *,
     folds: int = 5,
-    draws: int = 16,
-    questions: int = 2000,
+    draws: int = 10,
+    questions: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Calibrate a stored run and write its table and figure; returns the JSON summary.
@@ -291,7 +279,7 @@ def calibrate_run(
     _, m_all, k_all = pool.shape
     obs = observed_from_results(json.loads(res_path.read_text()), calibration_cells(m_all, k_all))
     cal = calibrate(
-        pool, obs, folds=folds, draws=draws, questions=questions, draw_questions=500, seed=seed
+        pool, obs, folds=folds, draws=draws, questions=questions, draw_questions=400, seed=seed
     )
     dest = Path(out) if out is not None else run_dir / "calibration"
     dest.mkdir(parents=True, exist_ok=True)
