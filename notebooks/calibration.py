@@ -127,15 +127,19 @@ for c in worst:
 # %% [markdown]
 # ## Where the statement fails
 #
-# With 50 questions the run's intervals are wide (±0.1), so every cell's held-out
+# With 50 questions the run's intervals are wide (±0.1), so nearly every cell's held-out
 # prediction falls inside them: coverage says the model is *not refuted*, not that it is
-# exact. The misses that are systematic (docs/empirical.md, "Calibration"): the fitted judge
-# separates right from wrong within a question better than the real one (its AUC is
-# inflated because the judge also tracks question difficulty, which the model's question
-# intercept ignores), and the vote-based protocols are over-predicted at n ≥ 12, where the
-# real agents' vote shares saturate. The best protocol and the best M × K split are
-# predicted where their margins are larger than the Monte Carlo error and missed where the
-# observed curves are within a few thousandths of each other.
+# exact. The systematic misses (docs/empirical.md, "Calibration") are where a protocol
+# compares scores *across agents*: the theory's SingleAgent (argmax of each candidate's own
+# agent's vote share, ties by mean log-probability, over all 4·k candidates) and Shortlist
+# are under-predicted by 0.07–0.13 at n ≥ 8. The model's agents are exchangeable; the run's
+# are not: the low-temperature agents have both higher mean log-probabilities and higher
+# accuracy, so a rule that ranks log-probabilities across agents picks the better agents'
+# candidates — information the model does not have. The fitted judge also separates right
+# from wrong within a question better than the real one (AUC 0.65 against 0.57), because the
+# model's question intercept ignores that the judge tracks question difficulty. As a
+# consequence the predicted best protocol (MajorityVote) is not the observed one
+# (SingleAgent) at any budget.
 
 # %% [markdown]
 # ## The claims, asserted
