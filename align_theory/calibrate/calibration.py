@@ -247,7 +247,7 @@ def predict(
     >>> law = ScoreLaw(-1.0, 0.0, 1.0, 1.0)
     >>> mdl = ExtendedModel(BernoulliModel(1.0, 1.0), law, law)
     >>> mean, se = predict(mdl, [Cell("Oracle", "references", 1, 2)], questions=400)
-    >>> abs(mean[0] - 2 / 3) < 4 * se[0]  # E[1 − (1 − θ)²] = 2/3 for θ ~ U(0, 1)
+    >>> bool(abs(mean[0] - 2 / 3) < 4 * se[0])  # E[1 − (1 − θ)²] = 2/3 for θ ~ U(0, 1)
     True
     """
     positive_int("questions", questions, 2)
