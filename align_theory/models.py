@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from align_theory._validate import finite, in_range, positive_int
 __all__ = [
     "BETA_SHAPE_RANGE",
     "SCALE_MAX",
+    "TABLE_COLUMNS",
     "BernoulliDraws",
     "BernoulliModel",
     "EmpiricalPool",
@@ -442,24 +444,64 @@ class BernoulliModel:
         return BernoulliDraws(correct, answer, y.astype(float), xhat.astype(float), np.array(theta))
 
 
+TABLE_COLUMNS: tuple[str, ...] = (
+    "question",
+    "agent",
+    "sample",
+    "correct",
+    "answer",
+    "agent_score",
+    "principal_score",
+    "tokens",
+)
+"""The tidy per-candidate table of a pool, one row per candidate:
+
+* ``question`` (str) question id; ``agent`` (str) agent name; ``sample`` (int ≥ 0) sample
+  index within the agent;
+* ``correct`` (bool or 0/1) x = 1{candidate correct};
+* ``answer`` (int) answer class id within the question (equal ids = equivalent answers;
+  −1 = unparsed, a class of its own);
+* ``agent_score`` (float) y; ``principal_score`` (float) x̂; ``tokens`` (int ≥ 0, optional)
+  tokens the candidate cost.
+
+Every (question, agent) must hold the same samples 0..K−1 and every question the same agents.
+"""
+
+VOTE_SHARE_MODES: tuple[str | None, ...] = (None, "primary", "tiebreak")
+
+
 @dataclass(frozen=True, eq=False)
 class EmpiricalPool:
-    """Recorded candidates from real runs, replayed as a distribution over questions.
+    """Recorded candidates from real runs: Q questions × A agents × K candidates each.
 
-    Arrays have shape (Q, A, K): Q questions, A agents, K candidates each. A draw picks a
-    question uniformly at random; protocols then use the recorded candidates of that question
-    (agents and candidates in the recorded order, or subsampled without replacement).
+    Protocols read sub-pools of these candidates (:mod:`align_theory.exact.empirical` averages
+    over all of them exactly; the Monte Carlo engine draws a question at a time).
 
     Parameters
     ----------
     correct : array of bool, shape (Q, A, K)
         x = 1{candidate correct}.
     answers : array of int, shape (Q, A, K)
-        Canonical answer ids per question (equal ids = equivalent answers; -1 = unparsed).
+        Canonical answer ids per question (equal ids = equivalent answers; -1 = unparsed,
+        each unparsed candidate a class of its own).
     agent_score : array of float, shape (Q, A, K)
-        The agent's score y of each candidate.
+        The agent's score y of each candidate (compared only with equal-or-not and order:
+        ties are equal scores, never broken by noise).
     principal_score : array of float, shape (Q, A, K)
         The principal's evaluation x̂ of each candidate.
+    name : str
+        A label.
+    tokens : array of float, shape (Q, A, K), optional
+        Tokens each candidate cost (for cost tables); zeros when absent.
+    questions : tuple of str, optional
+        Question ids (cross-fitting folds and table export).
+    agents : tuple of str, optional
+        Agent names.
+    vote_share : None, "primary" or "tiebreak"
+        How an agent ranks its candidates: by ``agent_score`` (None); by the vote share of
+        the candidate's answer among the candidates the agent holds in the sub-pool, ties
+        broken by ``agent_score`` ("primary": self-consistency inside the agent, its report
+        is the share); or by ``agent_score`` with that share breaking ties ("tiebreak").
     """
 
     correct: np.ndarray
@@ -467,6 +509,10 @@ class EmpiricalPool:
     agent_score: np.ndarray
     principal_score: np.ndarray
     name: str = field(default="empirical")
+    tokens: np.ndarray | None = None
+    questions: tuple[str, ...] | None = None
+    agents: tuple[str, ...] | None = None
+    vote_share: str | None = None
 
     def __post_init__(self) -> None:
         arrays = {}
@@ -482,23 +528,374 @@ class EmpiricalPool:
                 raise ValueError("answers must hold integer answer ids")
             arrays[nm] = arr
         shape = arrays["correct"].shape
+        tok = np.zeros(shape) if self.tokens is None else np.asarray(self.tokens, dtype=float)
+        arrays["tokens"] = tok
         for nm, arr in arrays.items():
             if arr.shape != shape:
                 raise ValueError(f"{nm} must have shape {shape} like correct, got {arr.shape}")
-        if not np.all(np.isfinite(arrays["agent_score"])) or not np.all(
-            np.isfinite(arrays["principal_score"])
-        ):
-            raise ValueError("agent_score and principal_score must be finite everywhere")
+        for nm in ("agent_score", "principal_score", "tokens"):
+            if not np.all(np.isfinite(arrays[nm].astype(float))):
+                bad = np.argwhere(~np.isfinite(arrays[nm].astype(float)))[0]
+                raise ValueError(
+                    f"{nm} must be finite everywhere, got a non-finite at {tuple(bad)}"
+                )
+        if self.vote_share not in VOTE_SHARE_MODES:
+            raise ValueError(
+                f"vote_share must be one of {VOTE_SHARE_MODES}, got {self.vote_share!r}"
+            )
+        q, a, _ = shape
+        for nm, size in (("questions", q), ("agents", a)):
+            val = getattr(self, nm)
+            if val is not None:
+                val = tuple(str(v) for v in val)
+                if len(val) != size:
+                    raise ValueError(f"{nm} must name {size} entries, got {len(val)}")
+                object.__setattr__(self, nm, val)
         object.__setattr__(self, "correct", arrays["correct"].astype(bool))
         object.__setattr__(self, "answers", arrays["answers"].astype(np.int64))
         object.__setattr__(self, "agent_score", arrays["agent_score"].astype(float))
         object.__setattr__(self, "principal_score", arrays["principal_score"].astype(float))
+        object.__setattr__(self, "tokens", tok)
 
     @property
     def shape(self) -> tuple[int, int, int]:
         """(Q, A, K): questions, agents, candidates per agent."""
         q, a, k = self.correct.shape
         return int(q), int(a), int(k)
+
+    def answer_classes(self) -> np.ndarray:
+        """``answers`` with every unparsed (−1) candidate given a class of its own.
+
+        Examples
+        --------
+        >>> z = np.zeros((1, 1, 3))
+        >>> EmpiricalPool(z, np.array([[[-1, -1, 2]]]), z, z).answer_classes().tolist()
+        [[[3, 4, 2]]]
+        """
+        _, a, k = self.shape
+        base = int(max(self.answers.max(), -1)) + 1
+        own = base + np.arange(a * k).reshape(1, a, k)
+        return np.where(self.answers < 0, own, self.answers)
+
+    def pooled(self) -> EmpiricalPool:
+        """The same candidates as one pipeline: shape (Q, 1, A·K) (vote shares pooled).
+
+        Examples
+        --------
+        >>> z = np.zeros((2, 4, 4))
+        >>> EmpiricalPool(z, z, z, z).pooled().shape
+        (2, 1, 16)
+        """
+        q, a, k = self.shape
+        flat = (q, 1, a * k)
+        return EmpiricalPool(
+            self.correct.reshape(flat),
+            self.answer_classes().reshape(flat),
+            self.agent_score.reshape(flat),
+            self.principal_score.reshape(flat),
+            name=f"{self.name} (pooled)",
+            tokens=None if self.tokens is None else self.tokens.reshape(flat),
+            questions=self.questions,
+            agents=("pooled",),
+            vote_share=self.vote_share,
+        )
+
+    def with_scores(
+        self,
+        agent_score: np.ndarray | None = None,
+        principal_score: np.ndarray | None = None,
+        vote_share: str | bool | None = False,
+    ) -> EmpiricalPool:
+        """A copy with other scores (``vote_share=False`` keeps the current mode).
+
+        Examples
+        --------
+        >>> z = np.zeros((1, 1, 2))
+        >>> EmpiricalPool(z, z, z, z).with_scores(vote_share="primary").vote_share
+        'primary'
+        """
+        return EmpiricalPool(
+            self.correct,
+            self.answers,
+            self.agent_score if agent_score is None else agent_score,
+            self.principal_score if principal_score is None else principal_score,
+            name=self.name,
+            tokens=self.tokens,
+            questions=self.questions,
+            agents=self.agents,
+            vote_share=self.vote_share if vote_share is False else vote_share,  # type: ignore[arg-type]
+        )
+
+    # ------------------------------------------------------------------ tables
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        """The tidy table (:data:`TABLE_COLUMNS`) as a dict of equal-length lists.
+
+        Examples
+        --------
+        >>> z = np.zeros((1, 2, 1))
+        >>> EmpiricalPool(z, z, z, z).to_columns()["agent"]
+        ['a0', 'a1']
+        """
+        q, a, k = self.shape
+        qids = self.questions or tuple(f"q{i}" for i in range(q))
+        names = self.agents or tuple(f"a{i}" for i in range(a))
+        qi, ai, ki = (x.ravel() for x in np.indices((q, a, k)))
+        tok = self.tokens if self.tokens is not None else np.zeros(self.shape)
+        return {
+            "question": [qids[i] for i in qi],
+            "agent": [names[i] for i in ai],
+            "sample": ki.tolist(),
+            "correct": self.correct.ravel().tolist(),
+            "answer": self.answers.ravel().tolist(),
+            "agent_score": self.agent_score.ravel().tolist(),
+            "principal_score": self.principal_score.ravel().tolist(),
+            "tokens": tok.ravel().tolist(),
+        }
+
+    def to_table(self, path: str | Path) -> Path:
+        """Write the tidy per-candidate table to ``path``: Parquet (``.parquet``), CSV
+        (``.csv``) or JSON lines (``.jsonl``). The pool's name and vote-share mode travel
+        in the Parquet metadata (pass them to :meth:`from_table` for CSV/JSONL).
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> z = np.zeros((1, 1, 2))
+        >>> d = tempfile.mkdtemp()
+        >>> pool = EmpiricalPool(z, z, z, z, vote_share="primary")
+        >>> p = pool.to_table(os.path.join(d, "t.parquet"))
+        >>> EmpiricalPool.from_table(p).vote_share
+        'primary'
+        """
+        import json
+
+        import pyarrow as pa
+
+        out = Path(path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        cols = self.to_columns()
+        meta = {"name": self.name, "vote_share": self.vote_share}
+        table = pa.table(cols).replace_schema_metadata({"align_pool": json.dumps(meta)})
+        suffix = out.suffix.lower()
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(table, out)
+        elif suffix == ".csv":
+            import pyarrow.csv as pcsv
+
+            pcsv.write_csv(table, out)
+        elif suffix == ".jsonl":
+            with out.open("w") as fh:
+                for row in table.to_pylist():
+                    fh.write(json.dumps(row) + "\n")
+        else:
+            raise ValueError(f"path must end in .parquet, .csv or .jsonl, got {out.name!r}")
+        return out
+
+    @classmethod
+    def from_table(
+        cls,
+        source: Any,
+        *,
+        name: str | None = None,
+        vote_share: str | bool | None = False,
+    ) -> EmpiricalPool:
+        """A pool from the tidy per-candidate table (:data:`TABLE_COLUMNS`).
+
+        ``source``: a path to a Parquet, CSV or JSON-lines file, a ``pyarrow.Table``, a
+        data frame (anything with ``to_dict("list")``) or a dict of columns. Questions and
+        agents keep their order of first appearance. A missing column, a bad value or a
+        ragged grid raises ``ValueError`` naming the column and the row.
+        ``vote_share=False`` reads the mode from the Parquet metadata (else None).
+
+        Examples
+        --------
+        >>> t = {"question": ["q", "q"], "agent": ["a", "a"], "sample": [0, 1],
+        ...      "correct": [1, 0], "answer": [0, 1], "agent_score": [0.6, 0.4],
+        ...      "principal_score": [0.6, 0.4]}
+        >>> EmpiricalPool.from_table(t).shape
+        (1, 1, 2)
+        >>> del t["answer"]
+        >>> EmpiricalPool.from_table(t)
+        Traceback (most recent call last):
+        ...
+        ValueError: table lacks column 'answer' (see TABLE_COLUMNS)
+        """
+
+        cols, meta = _read_columns(source)
+        mode = meta.get("vote_share") if vote_share is False else vote_share
+        return _pool_from_columns(
+            cols,
+            name or str(meta.get("name") or "empirical"),
+            mode,  # type: ignore[arg-type]
+        )
+
+    @classmethod
+    def from_run(cls, path: str | Path) -> EmpiricalPool:
+        """The pool of a stored run folder, from its graded table ``candidates.parquet``.
+
+        ``align llm replay RUN`` (or ``align llm report``) grades a run once and writes that
+        table (keyed by the checker's version); the committed example run carries it. The
+        run's agents rank by vote share within their samples (``vote_share="primary"``),
+        with the mean token log-probability as ``agent_score``, and the judge's P(yes) as
+        ``principal_score``.
+
+        Examples
+        --------
+        >>> EmpiricalPool.from_run("runs/gsm8k-qwen0.5b-m4k4").shape  # doctest: +SKIP
+        (50, 4, 4)
+        """
+        folder = Path(path)
+        table = folder / "candidates.parquet"
+        if not table.exists():
+            raise FileNotFoundError(
+                f"{table} does not exist: grade the run first with `align llm replay {folder}`"
+            )
+        return cls.from_table(table)
+
+
+def _read_columns(source: Any) -> tuple[dict[str, list[Any]], dict[str, Any]]:
+    import json
+
+    import pyarrow as pa
+
+    meta: dict[str, Any] = {}
+    if isinstance(source, str | Path):
+        p = Path(source)
+        if not p.exists():
+            raise FileNotFoundError(f"table {p} does not exist")
+        suffix = p.suffix.lower()
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(p)
+        elif suffix == ".csv":
+            import pyarrow.csv as pcsv
+
+            table = pcsv.read_csv(p)
+        elif suffix in (".jsonl", ".json"):
+            rows = []
+            with p.open() as fh:
+                for i, line in enumerate(fh):
+                    if line.strip():
+                        try:
+                            rows.append(json.loads(line))
+                        except ValueError:
+                            raise ValueError(f"{p}: row {i} is not valid JSON") from None
+            keys = list(dict.fromkeys(k for r in rows for k in r))
+            return {k: [r.get(k) for r in rows] for k in keys}, meta
+        else:
+            raise ValueError(f"table must end in .parquet, .csv or .jsonl, got {p.name!r}")
+    elif isinstance(source, pa.Table):
+        table = source
+    elif isinstance(source, dict):
+        return {str(k): list(v) for k, v in source.items()}, meta
+    elif hasattr(source, "to_dict"):
+        return {str(k): list(v) for k, v in source.to_dict("list").items()}, meta
+    else:
+        raise TypeError(f"source must be a path, pyarrow.Table, data frame or dict, got {source!r}")
+    raw = (table.schema.metadata or {}).get(b"align_pool")
+    if raw:
+        meta = json.loads(raw)
+    return {n: table.column(n).to_pylist() for n in table.column_names}, meta
+
+
+def _pool_from_columns(
+    cols: dict[str, list[Any]], name: str, vote_share: str | None
+) -> EmpiricalPool:
+    need = TABLE_COLUMNS[:-1]
+    for c in need:
+        if c not in cols:
+            raise ValueError(f"table lacks column {c!r} (see TABLE_COLUMNS)")
+    rows = len(cols["question"])
+    for c in (*need, "tokens"):
+        if c in cols and len(cols[c]) != rows:
+            raise ValueError(f"column {c!r} has {len(cols[c])} rows, question has {rows}")
+    if rows == 0:
+        raise ValueError("table has no rows")
+
+    def num(col: str, i: int, kind: type) -> Any:
+        v = cols[col][i]
+        try:
+            if kind is bool:
+                if isinstance(v, str):
+                    low = v.strip().lower()
+                    if low in ("true", "1", "1.0"):
+                        return True
+                    if low in ("false", "0", "0.0"):
+                        return False
+                    raise ValueError
+                if v not in (0, 1, True, False):
+                    raise ValueError
+                return bool(v)
+            if v is None or isinstance(v, bool):
+                raise ValueError
+            out = kind(v)
+            if kind is int and float(v) != out:
+                raise ValueError
+            if kind is float and not math.isfinite(out):
+                raise ValueError
+            return out
+        except (TypeError, ValueError):
+            want = {bool: "true/false or 0/1", int: "an integer", float: "a finite number"}
+            raise ValueError(f"column {col!r}, row {i}: expected {want[kind]}, got {v!r}") from None
+
+    qids = list(dict.fromkeys(str(v) for v in cols["question"]))
+    names = list(dict.fromkeys(str(v) for v in cols["agent"]))
+    q_of = {s: i for i, s in enumerate(qids)}
+    a_of = {s: i for i, s in enumerate(names)}
+    samples = [num("sample", i, int) for i in range(rows)]
+    for i, s in enumerate(samples):
+        if s < 0:
+            raise ValueError(f"column 'sample', row {i}: expected an index >= 0, got {s}")
+    k = max(samples) + 1
+    shape = (len(qids), len(names), k)
+    seen = np.full(shape, -1, dtype=np.int64)
+    arrs = {
+        "correct": np.zeros(shape, dtype=bool),
+        "answer": np.zeros(shape, dtype=np.int64),
+        "agent_score": np.zeros(shape),
+        "principal_score": np.zeros(shape),
+        "tokens": np.zeros(shape),
+    }
+    kinds = {
+        "correct": bool,
+        "answer": int,
+        "agent_score": float,
+        "principal_score": float,
+        "tokens": float,
+    }
+    for i in range(rows):
+        cell = (q_of[str(cols["question"][i])], a_of[str(cols["agent"][i])], samples[i])
+        if seen[cell] >= 0:
+            raise ValueError(
+                f"row {i}: question {qids[cell[0]]!r}, agent {names[cell[1]]!r}, sample "
+                f"{cell[2]} repeats row {seen[cell]}"
+            )
+        seen[cell] = i
+        for col, kind in kinds.items():
+            if col == "tokens" and "tokens" not in cols:
+                continue
+            arrs[col][cell] = num(col, i, kind)
+    if np.any(seen < 0):
+        q, a, s = np.argwhere(seen < 0)[0]
+        raise ValueError(
+            f"table is ragged: question {qids[q]!r}, agent {names[a]!r} lacks sample {s} "
+            f"(every question needs every agent with samples 0..{k - 1})"
+        )
+    return EmpiricalPool(
+        arrs["correct"],
+        arrs["answer"],
+        arrs["agent_score"],
+        arrs["principal_score"],
+        name=name,
+        tokens=arrs["tokens"],
+        questions=tuple(qids),
+        agents=tuple(names),
+        vote_share=vote_share,
+    )
 
 
 Model = GaussianModel | BernoulliModel | EmpiricalPool

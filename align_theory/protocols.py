@@ -46,16 +46,19 @@ __all__ = [
     "register",
 ]
 
-PrincipalRule = Literal["exact", "judge", "linear", "bayes"]
-PRINCIPAL_RULES: tuple[str, ...] = ("exact", "judge", "linear", "bayes")
+PrincipalRule = Literal["exact", "judge", "linear", "bayes", "vote"]
+PRINCIPAL_RULES: tuple[str, ...] = ("exact", "judge", "linear", "bayes", "vote")
 """Principal rules: ``exact`` (max x), ``judge`` (max x̂), ``linear`` (max of the linear
-score w_y(y − c) + w_x̂ x̂ of model G) and ``bayes`` (max of the true posterior mean
-E[x | reports, x̂]; :func:`align_theory.exact.posterior.posterior_mean` in model G)."""
+score w_y(y − c) + w_x̂ x̂ of model G), ``bayes`` (max of the true posterior mean
+E[x | reports, x̂]; :func:`align_theory.exact.posterior.posterior_mean` in model G, a fitted
+logistic score on recorded pools) and ``vote`` (the answer class with the largest sum of the
+agents' reports; recorded pools only, where answers are discrete: the closed forms and the
+Monte Carlo engine refuse it)."""
 
 
-def _rule(name: str, value: str) -> str:
-    if value not in PRINCIPAL_RULES:
-        raise ValueError(f"{name} must be one of {PRINCIPAL_RULES}, got {value!r}")
+def _rule(name: str, value: str, allowed: tuple[str, ...] = PRINCIPAL_RULES) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     return value
 
 
@@ -145,10 +148,12 @@ class Align:
     x̂ (reports ignored); ``linear`` the largest w_y(y − c_a) + w_x̂ x̂ (model G,
     :attr:`~align_theory.models.GaussianModel.linear_weights`); ``bayes`` the largest true
     posterior mean E[x | reports, x̂] (model G: nested quadrature over Z₀ and the agent
-    shifts, :func:`align_theory.exact.posterior.posterior_mean`). The two coincide in
-    ranking when ρ_b = ρ_w; when ρ_b < ρ_w only ``bayes`` carries T2's guarantee. In
-    model B ``judge`` is the principal's verifier (s′, f′), uniform among the proposals it
-    accepts; ``linear`` and ``bayes`` are defined for model G only.
+    shifts, :func:`align_theory.exact.posterior.posterior_mean`; recorded pools: a logistic
+    score fitted on held-out questions). The two coincide in ranking when ρ_b = ρ_w; when
+    ρ_b < ρ_w only ``bayes`` carries T2's guarantee. ``vote`` (recorded pools only) picks the
+    answer class whose proposals' reports sum highest. In model B ``judge`` is the
+    principal's verifier (s′, f′), uniform among the proposals it accepts; ``linear`` and
+    ``bayes`` are defined for model G only.
     """
 
     agents: int
@@ -254,7 +259,7 @@ class Shortlist:
     def __post_init__(self) -> None:
         positive_int("n", self.n)
         positive_int("size", self.size, 1, self.n)
-        _rule("principal", self.principal)
+        _rule("principal", self.principal, ("exact", "judge", "bayes"))  # no vote: one agent
 
     @property
     def cost(self) -> Cost:

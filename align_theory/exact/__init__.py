@@ -7,7 +7,8 @@ r"""Closed forms and deterministic quadrature: ``expected_utility(model, protoco
   operator of T5 and beta-binomial sums;
 * :mod:`~align_theory.exact.compositions` — model B votes, filter-vote and pooled diverse
   agents by sums over answer-count compositions;
-* :mod:`~align_theory.exact.crossover` — T4's judge gap and crossover κ*, model B coverage.
+* :mod:`~align_theory.exact.crossover` — T4's judge gap and crossover κ*, model B coverage;
+* :mod:`~align_theory.exact.empirical` — recorded pools: the exact average over sub-pools.
 
 Any model/protocol pair without a closed form raises ``NotImplementedError`` pointing at
 :func:`align_theory.simulate`; sizes beyond a documented maximum raise ``ValueError``.
@@ -29,6 +30,12 @@ from align_theory.exact.crossover import (
     kappa_star,
     kappa_star_table,
 )
+from align_theory.exact.empirical import (
+    is_sampled,
+    pool_utility,
+    pool_values,
+    pool_values_many,
+)
 from align_theory.exact.gaussian import (
     bivariate_normal_cdf,
     expected_max_normal,
@@ -46,9 +53,13 @@ __all__ = [
     "expected_max_normal",
     "expected_utility",
     "group_select",
+    "is_sampled",
     "judge_gap",
     "kappa_star",
     "kappa_star_table",
+    "pool_utility",
+    "pool_values",
+    "pool_values_many",
     "stage_operator",
     "verifier_select",
 ]
@@ -64,9 +75,11 @@ def expected_utility(model: Model, protocol: Protocol) -> float:
     for N ≤ 4096 (:data:`~align_theory.exact.bernoulli.B_MAX_N`; votes over m ≥ 2 wrong
     answers N ≤ 128, :data:`~align_theory.exact.compositions.VOTE_MAX_N`; binary
     MajorityVote and Oracle without diversity any N); larger sizes raise ``ValueError``
-    naming the parameter and :func:`align_theory.simulate`. The ``bayes`` principal in model
-    B and every protocol on an ``EmpiricalPool`` raise ``NotImplementedError`` naming
-    :func:`align_theory.simulate`.
+    naming the parameter and :func:`align_theory.simulate`. The ``linear`` and ``bayes``
+    principals in model B and ``bayes`` in nested model G raise ``NotImplementedError``
+    naming :func:`align_theory.simulate`. A recorded pool (:class:`EmpiricalPool`): every
+    protocol, the exact average over its sub-pools
+    (:func:`align_theory.exact.empirical.pool_values`).
 
     Parameters
     ----------
@@ -94,14 +107,15 @@ def expected_utility(model: Model, protocol: Protocol) -> float:
     0.75
     """
     protocol_spec(protocol)  # unknown protocol types fail here, with the valid names
+    if isinstance(model, EmpiricalPool):
+        return pool_utility(model, protocol)
+    if getattr(protocol, "principal", None) == "vote":
+        raise ValueError(
+            "the 'vote' principal is defined on recorded pools (EmpiricalPool) only, "
+            f"not under {type(model).__name__}"
+        )
     if isinstance(model, GaussianModel):
         return float(gaussian_utility(model, protocol))
     if isinstance(model, BernoulliModel):
         return float(bernoulli_utility(model, protocol))
-    if isinstance(model, EmpiricalPool):
-        raise NotImplementedError(
-            f"no closed form for {type(protocol).__name__} under EmpiricalPool (recorded pools "
-            "are replayed, not integrated); use align_theory.simulate(model, protocol, "
-            "trials=..., seed=...) instead"
-        )
     raise TypeError(f"unknown model {model!r}")

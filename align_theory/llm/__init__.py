@@ -13,6 +13,7 @@ samples with unbiased subsampling estimators. Modules, one job each:
 * :mod:`.agents` defines agents, prompts, judge prompts and per-sample seeds;
 * :mod:`.runner` issues the missing samples and judge calls of a run;
 * :mod:`.scoring` grades a stored run and builds per-question candidate tables;
-* :mod:`.estimators` evaluates the protocols at every budget (subsampling, bootstrap);
+* :mod:`.report` builds the run's pool and evaluates every protocol at every budget with
+  :mod:`align_theory.exact.empirical` (exact average over sub-pools) and bootstrap CIs;
 * :mod:`.report` renders the table and figure; :mod:`.cli` wires ``align llm``.
 """

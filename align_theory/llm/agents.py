@@ -9,7 +9,7 @@ The judge (the principal) sees the question and one proposed solution and answer
 "no"; x̂ = P(yes) is read from the first token's log-probabilities (see
 :func:`yes_probability`). Optionally each agent also verifies its own candidates
 (:func:`verify_messages`): its confidence v = P(yes) can break vote-share ties or be the
-agent score itself (``agent_score`` in :mod:`.estimators`).
+agent score itself (``AGENT_SCORES`` in :mod:`.report`).
 """
 
 from __future__ import annotations

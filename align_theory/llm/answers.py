@@ -80,11 +80,12 @@ _TEXT_WRAP = re.compile(r"\\(?:text|mathrm|textbf)\{([^{}]*)\}")
 def normalize_answer(ans: str) -> str:
     """A canonical string used to group identical answers before math-verify merges.
 
-    Strips ``$``, spaces, thousands separators, ``\\text{…}`` wrappers, a trailing period and
+    Strips ``$``, spaces, thousands separators, ``\\text{…}`` wrappers, a trailing period or
+    comma (``$0,`` → ``0``) and
     units words after a number; an integral float prints as an integer (``18.00`` → ``18``).
     """
     s = _TEXT_WRAP.sub(r"\1", ans).replace("$", "").replace("\\!", "").replace("\\,", "")
-    s = s.replace("dfrac", "frac").replace("tfrac", "frac").strip().rstrip(".").strip()
+    s = s.replace("dfrac", "frac").replace("tfrac", "frac").strip().rstrip(".,").strip()
     m = re.fullmatch(r"(-?[\d,]*\.?\d+)\s*(?:%|[a-zA-Z ]*)", s)
     if m:
         num = m.group(1).replace(",", "")

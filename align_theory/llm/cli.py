@@ -245,7 +245,13 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     from align_theory.llm.report import replay
 
     try:
-        res = replay(Path(args.run), bootstrap=args.bootstrap, seed=args.seed, quiet=False)
+        res = replay(
+            Path(args.run),
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+            quiet=False,
+            regrade=args.regrade,
+        )
     except (FileNotFoundError, ValueError) as err:
         print(f"cannot replay {args.run}: {err}", file=sys.stderr)
         return 1
@@ -258,12 +264,41 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from align_theory.llm.report import report
 
     try:
-        text = report(Path(args.run), bootstrap=args.bootstrap, seed=args.seed)
+        text = report(
+            Path(args.run), bootstrap=args.bootstrap, seed=args.seed, replay_run=args.replay
+        )
     except (FileNotFoundError, ValueError) as err:
         print(f"cannot report {args.run}: {err}", file=sys.stderr)
         return 1
     print(text)
     return _health(args.run, json.loads((Path(args.run) / "results.json").read_text()))
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from align_theory.calibrate.report import calibrate_run
+
+    out = Path(args.out) if args.out else None
+    try:
+        js = calibrate_run(
+            Path(args.run),
+            out,
+            folds=args.folds,
+            draws=args.draws,
+            questions=args.questions,
+            seed=args.seed,
+        )
+    except ValueError as bad:
+        print(f"calibrate: {bad}", file=sys.stderr)
+        return 2
+    sm = js["summary"]
+    print(
+        f"MAE {sm['mae']:.3f}, inside the 95% CI {sm['coverage']:.3f} of {sm['cells']} cells, "
+        f"best protocol agrees {sm['best_protocol_agreement']:.2f}, best split agrees "
+        f"{sm['best_split_agreement']:.2f}, pilot MAE "
+        + ", ".join(f"{q}: {v:.3f}" for q, v in sm["pilot_mae"].items())
+    )
+    print(f"wrote {out or Path(args.run) / 'calibration'}")
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -360,14 +395,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     r.set_defaults(func=_cmd_run)
 
     for name, func, helptext in (
-        ("report", _cmd_report, "table of protocol × budget with CIs and costs, plus a figure"),
-        ("replay", _cmd_replay, "re-score a stored run without any model"),
+        (
+            "report",
+            _cmd_report,
+            "report.md and report.png from the stored results.json (replays if absent)",
+        ),
+        ("replay", _cmd_replay, "re-score a stored run without any model (writes results.json)"),
     ):
         p = sub.add_parser(name, help=helptext, formatter_class=fmt)
         p.add_argument("run", help="run folder")
         p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
-        p.add_argument("--seed", type=int, default=0, help="seed of the sub-pool draws")
+        p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+        if name == "replay":
+            p.add_argument(
+                "--regrade",
+                action="store_true",
+                help="ignore the stored grading (grading.json) and call math-verify again",
+            )
+        else:
+            p.add_argument(
+                "--replay",
+                action="store_true",
+                help="replay the run first even when results.json exists",
+            )
         p.set_defaults(func=func)
+
+    c = sub.add_parser(
+        "calibrate",
+        help="fit model B to a stored run and check its held-out predictions",
+        formatter_class=fmt,
+    )
+    c.add_argument("run", help="run folder (with results.json from `align llm replay`)")
+    c.add_argument("--folds", type=int, default=5, help="folds over questions")
+    c.add_argument("--draws", type=int, default=10, help="parameter draws for the band")
+    c.add_argument("--questions", type=int, default=1000, help="synthetic questions per layout")
+    c.add_argument("--seed", type=int, default=0, help="seed of the fit's draws")
+    c.add_argument("--out", default=None, help="output folder (default RUN/calibration)")
+    c.set_defaults(func=_cmd_calibrate)
 
     s = sub.add_parser(
         "serve-local", help="serve the offline 0.5B model on 127.0.0.1", formatter_class=fmt

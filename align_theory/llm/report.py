@@ -1,47 +1,73 @@
 """Replay and report a stored run: estimates, tables and a figure, without any model.
 
-:func:`replay` grades the stored samples, fits the ``bayes`` rule by 2-fold cross-fitting
-over questions (weights fitted on one half of the questions score the other half, so no
-question's own labels choose its weights), evaluates every protocol at every budget
-(:mod:`.estimators`) and writes ``results.json``. :func:`report` renders ``report.md``
-(protocol × budget with 95% bootstrap intervals and costs) and ``report.png``.
+:func:`replay` grades the stored samples (once: the verdicts are stored in the run folder,
+:mod:`.scoring`), builds the run's :class:`~align_theory.models.EmpiricalPool` (written as
+``candidates.parquet`` and ``candidates.csv``), and evaluates every protocol at every budget
+with the one pool engine, :func:`align_theory.exact.empirical.pool_values` (the exact
+average over sub-pools), with bootstrap CIs over questions from
+:func:`align_theory.results.bootstrap`; it writes ``results.json``. :func:`report` renders
+``report.md`` (protocol × budget with 95% bootstrap intervals and costs) and ``report.png``
+from the stored ``results.json`` (replaying only when it is absent or asked).
+
+The run's agents rank their candidates by the vote share of the answer among their own
+samples, ties broken by the mean token log-probability (``vote_share="primary"``); the
+report r is that share. ``bayes`` is fitted by 2-fold cross-fitting over questions. The
+theory's SingleAgent reads those same scores on the same pool (T1); the pooled-vote variant
+(one pipeline voting over all the candidates it holds, uniform n-subsets of the N) is
+reported separately and named as such, as is Shortlist (one pipeline's top M by pooled vote).
 
 When the run has self-verification calls (``--self-verify``), the protocols that use the
-agent score (Align's rules, SingleAgent, Shortlist) are also evaluated under the other agent
-scores of :data:`~align_theory.llm.estimators.AGENT_SCORES` on the same candidates, with
-paired differences against the default ``vote`` score.
+agent score are also evaluated under the other agent scores of :data:`AGENT_SCORES` on the
+same candidates, with paired differences against the default ``vote`` score.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from align_theory.llm.estimators import (
-    AGENT_SCORES,
-    BayesWeights,
-    evaluate_grid,
-    evaluate_uniform,
-    fit_bayes,
-    pass_at_k,
-    protocol_costs,
-)
-from align_theory.llm.estimators import (
-    bootstrap as bootstrap_ci,
-)
+from align_theory.exact.empirical import cross_fit_bayes, is_sampled, pool_values_many
 from align_theory.llm.scoring import GradedRun, QuestionTable, grade_run, load_run
 from align_theory.llm.store import write_json_atomic
+from align_theory.models import EmpiricalPool
+from align_theory.protocols import (
+    Align,
+    MajorityVote,
+    Oracle,
+    PrincipalBestOfN,
+    Protocol,
+    RandomPick,
+    Shortlist,
+    SingleAgent,
+)
+from align_theory.results import bootstrap as bootstrap_ci
 
-__all__ = ["PROTOCOL_ORDER", "auc", "replay", "report"]
+__all__ = [
+    "AGENT_SCORES",
+    "PROTOCOL_ORDER",
+    "auc",
+    "pass_at_k",
+    "pool_of",
+    "protocol_costs",
+    "replay",
+    "report",
+]
+
+AGENT_SCORES: tuple[str, ...] = ("vote", "vote+verify", "verify")
+"""Agent scores of a run: ``vote`` y = vote share within the agent, log-prob tie-break;
+``vote+verify`` the same with the agent's self-verification P(yes) as tie-break; ``verify``
+y = P(yes), vote share as tie-break (a missing P(yes) counts as 1/2)."""
 
 PROTOCOL_ORDER: tuple[str, ...] = (
     "Align-judge",
     "Align-bayes",
     "Align-vote",
     "SingleAgent",
+    "SingleAgent-pooled",
     "MajorityVote",
     "Shortlist",
     "PrincipalBestOfN",
@@ -49,6 +75,8 @@ PROTOCOL_ORDER: tuple[str, ...] = (
     "Align-exact",
     "Oracle",
 )
+REFERENCES: tuple[str, ...] = ("Align-exact", "Oracle")
+"""Upper bounds that read the gold answer: drawn as references, not methods."""
 PAIRS: tuple[tuple[str, str], ...] = (
     ("Align-judge", "SingleAgent"),
     ("Align-bayes", "SingleAgent"),
@@ -58,12 +86,6 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("Align-judge", "Shortlist"),
     ("Align-judge", "PrincipalBestOfN"),
 )
-
-
-def _fold(qid: str) -> int:
-    return hashlib.sha256(qid.encode()).digest()[0] & 1
-
-
 SCORE_PROTOCOLS: tuple[str, ...] = (
     "Align-judge",
     "Align-bayes",
@@ -72,15 +94,157 @@ SCORE_PROTOCOLS: tuple[str, ...] = (
     "Shortlist",
 )
 """The protocols whose outcome depends on the agent score y (the others do not)."""
+UNIFORM: tuple[str, ...] = (
+    "RandomPick",
+    "SingleAgent",
+    "MajorityVote",
+    "Shortlist",
+    "PrincipalBestOfN",
+    "Oracle",
+)
+TRUNCATION_WARN = 0.1
+"""Share of samples stopped at ``max_tokens`` above which the report warns."""
 
 
-def _cross_fit(
-    tables: list[QuestionTable], agent_score: str = "vote"
-) -> tuple[list[BayesWeights], list[dict[str, float]]]:
-    folds = [[t for t in tables if _fold(t.qid) == f] for f in (0, 1)]
-    fitted = [fit_bayes(folds[1 - f] or folds[f], agent_score=agent_score) for f in (0, 1)]
-    per_q = [fitted[_fold(t.qid)] for t in tables]
-    return per_q, [vars(w) for w in fitted]
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k from n samples with c correct: 1 − C(n−c, k)/C(n, k) (Chen et al.).
+
+    Examples
+    --------
+    >>> pass_at_k(4, 1, 2)
+    0.5
+    """
+    if not 0 <= c <= n or not 1 <= k <= n:
+        raise ValueError(f"need 0 <= c <= n and 1 <= k <= n, got n={n}, c={c}, k={k}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def protocol_costs(
+    pool: EmpiricalPool, judge_tokens: float, name: str, n: int, m: int
+) -> dict[str, float]:
+    """Mean per-question cost at budget n (m = proposals / shortlist size).
+
+    Candidates generated n; judge calls: Align m (Align-exact 0), Shortlist m,
+    PrincipalBestOfN n, else 0; tokens: n × mean generation tokens (prompt + completion) +
+    judge calls × mean judge tokens.
+
+    Examples
+    --------
+    >>> z = np.ones((1, 1, 2))
+    >>> protocol_costs(EmpiricalPool(z, z, z, z, tokens=100 * z), 10.0, "Align-judge", 2, 1)
+    {'candidates': 2, 'judge_calls': 1, 'tokens': 210.0}
+    """
+    gen = float(pool.tokens.mean()) if pool.tokens is not None else 0.0
+    if name.startswith("Align") or name == "Shortlist":
+        calls = 0 if name == "Align-exact" else m
+    elif name == "PrincipalBestOfN":
+        calls = n
+    else:
+        calls = 0
+    return {"candidates": n, "judge_calls": calls, "tokens": n * gen + calls * judge_tokens}
+
+
+def _sigmoid(v: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(v, -50, 50)))
+
+
+def pool_of(graded: GradedRun, agent_score: str = "vote") -> EmpiricalPool:
+    """The run's pool: (Q, M, K) candidates, answer classes, agent score, judge x̂, tokens.
+
+    ``agent_score`` (:data:`AGENT_SCORES`): ``vote`` ranks by vote share with σ(mean
+    log-prob) as tie-break; ``vote+verify`` by vote share with self-verification v;
+    ``verify`` by v with vote share as tie-break.
+    """
+    if agent_score not in AGENT_SCORES:
+        raise ValueError(f"agent_score must be one of {AGENT_SCORES}, got {agent_score!r}")
+    tabs = graded.tables
+    if not tabs:
+        raise ValueError("the run has no complete question")
+    st = np.stack
+    if agent_score == "vote":
+        y = st([_sigmoid(t.logprob) for t in tabs])
+        mode = "primary"
+    else:
+        y = st([np.where(np.isfinite(t.verify), t.verify, 0.5) for t in tabs])
+        mode = "primary" if agent_score == "vote+verify" else "tiebreak"
+    cfg_agents = graded.config.get("agents") or []
+    names = tuple(a["name"] for a in cfg_agents) if len(cfg_agents) == tabs[0].shape[0] else None
+    return EmpiricalPool(
+        st([t.correct for t in tabs]),
+        st([t.cls for t in tabs]),
+        y,
+        st([t.xhat for t in tabs]),
+        name=str(graded.config.get("dataset", "run")),
+        tokens=st([t.gen_tokens for t in tabs]),
+        questions=tuple(t.qid for t in tabs),
+        agents=names,
+        vote_share=mode,
+    )
+
+
+def _grid_protocols(m: int, k: int, m_all: int) -> dict[str, Protocol]:
+    n = m * k
+    return {
+        "Align-judge": Align(m, k, "judge"),
+        "Align-bayes": Align(m, k, "bayes"),
+        "Align-vote": Align(m, k, "vote"),
+        "Align-exact": Align(m, k, "exact"),
+        "SingleAgent": SingleAgent(n, agents=m),
+        "MajorityVote": MajorityVote(n, agents=m),
+        "PrincipalBestOfN": PrincipalBestOfN(n, agents=m),
+        "RandomPick": RandomPick(n, agents=m),
+        "Oracle": Oracle(n, agents=m),
+    }
+
+
+def _pooled_protocols(n: int, size: int) -> dict[str, Protocol]:
+    """One pipeline over uniform n-subsets of the N candidates (pooled vote shares)."""
+    return {
+        "SingleAgent-pooled": SingleAgent(n),
+        "Shortlist": Shortlist(n, min(size, n), "judge"),
+    }
+
+
+def _evaluate(
+    pool: EmpiricalPool, bayes: np.ndarray, seed: int
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, np.ndarray], list[str]]:
+    """Per-question values: grid[m×k][name], uniform n [name], and the sampled cells."""
+    _, m_all, k_all = pool.shape
+    pooled = pool.pooled()
+    grid: dict[str, dict[str, np.ndarray]] = {}
+    sampled: list[str] = []
+    cells = [(m, k) for m in range(1, m_all + 1) for k in range(1, k_all + 1)]
+    every = [p for m, k in cells for p in _pooled_protocols(m * k, m).values()]
+    every += [Shortlist(n, min(m_all, n), "judge") for n in range(1, m_all * k_all + 1)]
+    pv = pool_values_many(pooled, every, seed=seed, bayes=bayes)
+    for m in range(1, m_all + 1):
+        for k in range(1, k_all + 1):
+            protos = _grid_protocols(m, k, m_all)
+            vals = pool_values_many(pool, protos.values(), seed=seed, bayes=bayes)
+            grid[f"{m}x{k}"] = {name: vals[p] for name, p in protos.items()}
+            extra = _pooled_protocols(m * k, m)
+            grid[f"{m}x{k}"] |= {name: pv[p] for name, p in extra.items()}
+            sampled += [f"{m}x{k} {nm}" for nm, p in protos.items() if is_sampled(pool, p)]
+            sampled += [f"{m}x{k} {nm}" for nm, p in extra.items() if is_sampled(pooled, p)]
+    uniform: dict[str, np.ndarray] = {}
+    for n in range(1, m_all * k_all + 1):
+        sl = Shortlist(n, min(m_all, n), "judge")
+        uniform[f"{n}|Shortlist"] = pv[sl]
+        protos = {
+            "RandomPick": RandomPick(n),
+            "SingleAgent": SingleAgent(n),
+            "MajorityVote": MajorityVote(n),
+            "PrincipalBestOfN": PrincipalBestOfN(n),
+            "Oracle": Oracle(n),
+        }
+        vals = pool_values_many(pooled, protos.values(), seed=seed)
+        for name, p in protos.items():
+            uniform[f"{n}|{name}"] = vals[p]
+            if is_sampled(pooled, p):
+                sampled.append(f"uniform {n} {name}")
+    return grid, uniform, sampled
 
 
 def _record_span(run_dir: Path) -> dict[str, float]:
@@ -109,63 +273,91 @@ def _throughput(graded: GradedRun) -> dict[str, float]:
     }
 
 
+def _model_name(graded: GradedRun) -> str:
+    """The served model's name; the offline server's ``local`` is named by its file."""
+    name = str(graded.config.get("model") or "model")
+    sha = graded.manifest.get("model_file_sha256")
+    if name == "local":
+        from align_theory.llm.local_model import MODEL_FILENAME
+
+        return MODEL_FILENAME.removesuffix(".gguf") + (f" ({str(sha)[:8]})" if sha else "")
+    return name
+
+
+def _estimates(vals: dict[str, np.ndarray], reps: int, seed: int) -> dict[str, dict[str, Any]]:
+    return {k: vars(e) for k, e in bootstrap_ci(vals, reps=reps, seed=seed).items()}
+
+
 def replay(
-    run_dir: Path, *, bootstrap: int = 2000, seed: int = 0, quiet: bool = True
+    run_dir: Path,
+    *,
+    bootstrap: int = 2000,
+    seed: int = 0,
+    quiet: bool = True,
+    regrade: bool = False,
 ) -> dict[str, Any]:
-    """Re-score a stored run and write ``results.json``; returns the results dict."""
+    """Re-score a stored run and write ``results.json`` (and the candidate tables).
+
+    Grading reads the stored verdicts (``grading.json``) unless ``regrade``.
+    """
     reps = bootstrap
-    graded = grade_run(run_dir)
+    graded = grade_run(run_dir, regrade=regrade)
     tables = graded.tables
     if not tables:
         raise ValueError(f"{run_dir}: no question has all its samples recorded")
-    m_all, k_all = tables[0].shape
-    n_all = m_all * k_all
-    weights, fitted = _cross_fit(tables)
+    pool = pool_of(graded)
+    pool.to_table(run_dir / "candidates.parquet")
+    pool.to_table(run_dir / "candidates.csv")
+    _, m_all, k_all = pool.shape
+    bayes, fits = cross_fit_bayes(pool)
+    grid_vals, uni_vals, sampled = _evaluate(pool, bayes, seed)
+    judge_tokens = float(np.mean([t.judge_tokens.mean() for t in tables]))
     grid: dict[str, Any] = {}
-    for m in range(1, m_all + 1):
-        for k in range(1, k_all + 1):
-            rows = [
-                evaluate_grid(t, m, k, w, seed=seed) for t, w in zip(tables, weights, strict=True)
-            ]
-            vals = {p: np.array([r[p] for r in rows]) for p in rows[0]}
-            vals |= {f"{a} - {b}": vals[a] - vals[b] for a, b in PAIRS}
-            est = bootstrap_ci(vals, reps=reps, seed=seed)
-            grid[f"{m}x{k}"] = {
-                "m": m,
-                "k": k,
-                "n": m * k,
-                "estimates": {p: vars(e) for p, e in est.items()},
-                "costs": {p: protocol_costs(tables, p, m * k, m) for p in rows[0]},
-            }
+    for key, vals in grid_vals.items():
+        m, k = (int(v) for v in key.split("x"))
+        vals = dict(vals) | {f"{a} - {b}": vals[a] - vals[b] for a, b in PAIRS}
+        grid[key] = {
+            "m": m,
+            "k": k,
+            "n": m * k,
+            "estimates": _estimates(vals, reps, seed),
+            "costs": {p: protocol_costs(pool, judge_tokens, p, m * k, m) for p in PROTOCOL_ORDER},
+        }
     uniform: dict[str, Any] = {}
+    n_all = m_all * k_all
     for n in range(1, n_all + 1):
-        rows = [evaluate_uniform(t, n, m_all, seed=seed) for t in tables]
-        vals = {p: np.array([r[p] for r in rows]) for p in rows[0]}
+        vals = {name: uni_vals[f"{n}|{name}"] for name in UNIFORM}
         vals["pass@k"] = np.array(
             [pass_at_k(n_all, int(t.correct.sum()), n) for t in tables], dtype=float
         )
-        est = bootstrap_ci(vals, reps=reps, seed=seed)
-        uniform[str(n)] = {p: vars(e) for p, e in est.items()}
+        uniform[str(n)] = _estimates(vals, reps, seed)
     usc: dict[str, Any] = {}
     for k in range(1, k_all + 1):
         have = [t.usc[k] for t in tables if k in t.usc]
         if have:
-            u_est = bootstrap_ci({"USC": np.array(have)}, reps=reps, seed=seed)["USC"]
-            usc[str(k)] = {"n": m_all * k, "questions": len(have), "estimate": vars(u_est)}
-    variants = _score_variants(tables, m_all, k_all, reps, seed) if graded.verified else {}
+            u_est = _estimates({"USC": np.array(have)}, reps, seed)["USC"]
+            usc[str(k)] = {
+                "n": m_all * k,
+                "questions": len(have),
+                "estimate": u_est,
+                "calls": sum(t.usc_calls.get(k, 0) for t in tables),
+                "unusable": sum(t.usc_unusable.get(k, 0) for t in tables),
+            }
+    variants = _score_variants(graded, reps, seed) if graded.verified else {}
     debate: dict[str, Any] = {}
     rounds = sorted({r for t in tables for r in t.debate})
     for rnd in rounds:
         have = [t.debate[rnd] for t in tables if rnd in t.debate]
-        d_est = bootstrap_ci({"Debate": np.array(have)}, reps=reps, seed=seed)["Debate"]
         debate[str(rnd)] = {
             "candidates": m_all * (rnd + 1),
             "questions": len(have),
-            "estimate": vars(d_est),
+            "estimate": _estimates({"Debate": np.array(have)}, reps, seed)["Debate"],
         }
     judge_aucs = _aucs(tables, "xhat")
     results = {
         "run": str(run_dir),
+        "dataset": graded.config.get("dataset"),
+        "model": _model_name(graded),
         "usc": usc,
         "debate": debate,
         "questions": len(tables),
@@ -176,6 +368,9 @@ def replay(
         "failed_samples": graded.failed_samples,
         "unparsed": graded.unparsed,
         "unparsed_rate": graded.unparsed / max(graded.candidates, 1),
+        "truncated": graded.truncated,
+        "truncation_rate": graded.truncated / max(graded.candidates, 1),
+        "max_tokens": graded.config.get("max_tokens"),
         "verify_errors": graded.verify_errors,
         "missing_judge": graded.missing_judge,
         "verified": graded.verified,
@@ -185,7 +380,8 @@ def replay(
         "judge_auc": judge_aucs["pooled"],
         "judge_auc_detail": judge_aucs,
         "verify_auc_detail": _aucs(tables, "verify") if graded.verified else None,
-        "bayes_weights_by_fold": fitted,
+        "bayes_weights_by_fold": [vars(f) for f in fits],
+        "sampled_cells": sampled,
         "throughput": _throughput(graded) | _record_span(run_dir),
         "model_file_sha256": graded.manifest.get("model_file_sha256"),
         "config_hash": graded.manifest.get("config_hash"),
@@ -197,42 +393,45 @@ def replay(
         print(
             f"{len(tables)} questions, {graded.candidates} candidates, "
             f"sample accuracy {results['sample_accuracy']:.3f}, "
-            f"unparsed {results['unparsed_rate']:.3f} -> {run_dir / 'results.json'}"
+            f"unparsed {results['unparsed_rate']:.3f}, {graded.checker_calls} new grading "
+            f"verdicts -> {run_dir / 'results.json'}"
         )
     return results
 
 
-def _score_variants(
-    tables: list[QuestionTable], m_all: int, k_all: int, reps: int, seed: int
-) -> dict[str, Any]:
+def _score_variants(graded: GradedRun, reps: int, seed: int) -> dict[str, Any]:
     """:data:`SCORE_PROTOCOLS` at n = M·k under every agent score, paired with ``vote``.
 
-    ``{score: {k: {"estimates": {protocol or "protocol - protocol[vote]": estimate},
-    "bayes_weights_by_fold": …}}}``; bootstrap resamples shared with the main table (same
+    ``{score: {"by_k": {k: {protocol or "protocol - protocol[vote]": estimate}},
+    "bayes_weights_by_fold": …}}``; bootstrap resamples shared with the main table (same
     seed), so differences are paired over questions.
     """
-    out: dict[str, Any] = {}
     per_score: dict[str, dict[int, dict[str, np.ndarray]]] = {}
     fits: dict[str, list[dict[str, float]]] = {}
     for score in AGENT_SCORES:
-        weights, fits[score] = _cross_fit(tables, score)
+        pool = pool_of(graded, score)
+        _, m_all, k_all = pool.shape
+        w, f = cross_fit_bayes(pool)
+        fits[score] = [vars(x) for x in f]
         per_score[score] = {}
         for k in range(1, k_all + 1):
-            rows = [
-                evaluate_grid(t, m_all, k, w, seed=seed, agent_score=score)
-                for t, w in zip(tables, weights, strict=True)
-            ]
-            per_score[score][k] = {p: np.array([r[p] for r in rows]) for p in SCORE_PROTOCOLS}
+            protos = _grid_protocols(m_all, k, m_all)
+            protos = {nm: protos[nm] for nm in SCORE_PROTOCOLS if nm in protos}
+            got = pool_values_many(pool, protos.values(), seed=seed, bayes=w)
+            out = {nm: got[p] for nm, p in protos.items()}
+            sl = Shortlist(m_all * k, min(m_all, m_all * k), "judge")
+            out["Shortlist"] = pool_values_many(pool.pooled(), [sl], seed=seed)[sl]
+            per_score[score][k] = out
+    res: dict[str, Any] = {}
     for score in AGENT_SCORES:
-        out[score] = {"bayes_weights_by_fold": fits[score], "by_k": {}}
-        for k in range(1, k_all + 1):
-            vals = dict(per_score[score][k])
+        res[score] = {"bayes_weights_by_fold": fits[score], "by_k": {}}
+        for k, vals0 in per_score[score].items():
+            vals: dict[str, np.ndarray] = dict(vals0)
             if score != "vote":
                 base = per_score["vote"][k]
                 vals |= {f"{p} - {p}[vote]": vals[p] - base[p] for p in SCORE_PROTOCOLS}
-            est = bootstrap_ci(vals, reps=reps, seed=seed)
-            out[score]["by_k"][str(k)] = {p: vars(e) for p, e in est.items()}
-    return out
+            res[score]["by_k"][str(k)] = _estimates(vals, reps, seed)
+    return res
 
 
 def auc(score: np.ndarray, correct: np.ndarray) -> float | None:
@@ -289,13 +488,39 @@ def _fmt(e: dict[str, float]) -> str:
 def render_markdown(res: dict[str, Any]) -> str:
     """Markdown tables: grid(M, k) for all protocols, differences, uniform baselines."""
     m_all, k_all = res["M"], res["K"]
+    trunc = res.get("truncation_rate", 0.0)
+    warn = (
+        [
+            f"**Warning: {trunc:.0%} of the samples stopped at max_tokens = "
+            f"{res.get('max_tokens')}** (cut before their final answer); accuracies are "
+            "those of truncated reasoning. Raise `--max-tokens` for a fair run.",
+            "",
+        ]
+        if trunc > TRUNCATION_WARN
+        else []
+    )
+    sampled = res.get("sampled_cells") or []
     lines = [
         f"Run `{res['run']}`: {res['questions']} questions, M = {m_all} agents × K = {k_all}, "
         f"{res['candidates']} candidates ({res['failed_samples']} failed), sample accuracy "
         f"{res['sample_accuracy']:.3f}, unparsed rate {res['unparsed_rate']:.3f}, "
         f"verify errors {res['verify_errors']}, judge AUC "
         + (f"{res['judge_auc']:.3f}" if res["judge_auc"] is not None else "n/a")
-        + f", missing judge verdicts {res['missing_judge']}.",
+        + f", missing judge verdicts {res['missing_judge']}, truncated at max_tokens "
+        f"{res.get('truncated', 0)} ({trunc:.1%}).",
+        "",
+        *warn,
+        (
+            "Every cell is the exact average over all sub-pools (no sampling)."
+            if not sampled
+            else f"Sampled cells (a uniform sample of sub-pools): {', '.join(sampled)}."
+        ),
+        "",
+        "SingleAgent is the theory's: argmax of the agents' own scores (vote share within "
+        "each agent, log-prob tie-break) over the same candidates Align reads (T1). "
+        "SingleAgent-pooled is one pipeline voting over all the candidates it holds, and "
+        "Shortlist is that pipeline's top m by pooled vote judged by x̂ (both over uniform "
+        "n-subsets of the N candidates).",
         "",
         *_auc_lines(res),
         (
@@ -346,9 +571,14 @@ def render_markdown(res: dict[str, Any]) -> str:
         lines += ["", "### Universal self-consistency and multi-agent debate", ""]
         lines += ["| protocol | candidates | questions | accuracy [95% CI] |", "|---|---|---|---|"]
         for k, u in res.get("usc", {}).items():
+            bad = (
+                f"; {u['unusable']} of {u['calls']} replies named no response: uniform pick"
+                if u.get("calls")
+                else ""
+            )
             lines.append(
-                f"| USC (k = {k} per agent; 1 selection call) | {u['n']} | {u['questions']} "
-                f"| {_fmt(u['estimate'])} |"
+                f"| USC (k = {k} per agent; 1 selection call{bad}) | {u['n']} "
+                f"| {u['questions']} | {_fmt(u['estimate'])} |"
             )
         for rnd, d in res.get("debate", {}).items():
             lines.append(
@@ -364,8 +594,13 @@ def render_markdown(res: dict[str, Any]) -> str:
             ]
     if res.get("agent_score_variants"):
         lines += _variant_lines(res, ks)
-    lines += ["", "### Baselines at every budget n ≤ N (uniform n-subsets of the pool)", ""]
-    cols = ["RandomPick", "SingleAgent", "MajorityVote", "PrincipalBestOfN", "Oracle", "pass@k"]
+    lines += [
+        "",
+        "### One pipeline at every budget n ≤ N (uniform n-subsets of the pool, pooled vote)",
+        "",
+    ]
+    cols = ["RandomPick", "SingleAgent", "MajorityVote", "Shortlist", "PrincipalBestOfN"]
+    cols += ["Oracle", "pass@k"]
     lines += ["| n | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for n, est in res["uniform"].items():
         lines.append(f"| {n} | " + " | ".join(_fmt(est[c]) for c in cols) + " |")
@@ -399,43 +634,91 @@ def _variant_lines(res: dict[str, Any], ks: list[int]) -> list[str]:
     return lines
 
 
+PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Align: principal rules", ("Align-judge", "Align-bayes", "Align-vote")),
+    (
+        "Baselines on the same candidates",
+        ("SingleAgent", "SingleAgent-pooled", "MajorityVote", "Shortlist", "PrincipalBestOfN"),
+    ),
+    ("References (read the gold answer)", ("RandomPick", "Align-exact", "Oracle")),
+)
+_STYLE = {  # colour-blind safe (Okabe–Ito), distinct markers
+    "Align-judge": ("#0072B2", "o"),
+    "Align-bayes": ("#D55E00", "s"),
+    "Align-vote": ("#009E73", "^"),
+    "SingleAgent": ("#CC79A7", "D"),
+    "SingleAgent-pooled": ("#CC79A7", "d"),
+    "MajorityVote": ("#E69F00", "v"),
+    "Shortlist": ("#56B4E9", "P"),
+    "PrincipalBestOfN": ("#000000", "X"),
+    "RandomPick": ("#999999", "."),
+    "Align-exact": ("#0072B2", ""),
+    "Oracle": ("#000000", ""),
+}
+
+
 def render_figure(res: dict[str, Any], path: Path) -> None:
-    """Accuracy vs budget: protocols on grid(M, k) with CIs, baselines on uniform n."""
+    """Accuracy vs budget n = M·k in three panels (Align's rules; baselines; references),
+    x positions dodged within each panel, 95% bootstrap CIs; references are dashed lines."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     m_all, k_all = res["M"], res["K"]
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    ns = [m_all * k for k in range(1, k_all + 1)]
-    for p in PROTOCOL_ORDER:
-        est = [res["grid"][f"{m_all}x{k}"]["estimates"][p] for k in range(1, k_all + 1)]
-        mean = np.array([e["mean"] for e in est])
-        err = np.array([[e["mean"] - e["lo"] for e in est], [e["hi"] - e["mean"] for e in est]])
-        style = "-o" if p.startswith("Align") else "--s"
-        ax.errorbar(ns, mean, yerr=err, fmt=style, capsize=3, label=p, markersize=4)
-    n_uni = [int(n) for n in res["uniform"]]
-    ax.plot(
-        n_uni,
-        [res["uniform"][str(n)]["MajorityVote"]["mean"] for n in n_uni],
-        ":",
-        color="gray",
-        label="MajorityVote, every n",
+    ks = range(1, k_all + 1)
+    ns = np.array([m_all * k for k in ks], dtype=float)
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.4), sharey=True)
+    for ax, (title, names) in zip(axes, PANELS, strict=True):
+        width = 0.5 * m_all / max(len(names), 1)
+        for j, p in enumerate(names):
+            est = [res["grid"][f"{m_all}x{k}"]["estimates"].get(p) for k in ks]
+            if any(e is None for e in est):
+                continue
+            mean = np.array([e["mean"] for e in est])
+            err = np.array([[e["mean"] - e["lo"] for e in est], [e["hi"] - e["mean"] for e in est]])
+            colour, marker = _STYLE.get(p, ("#444444", "o"))
+            if p in REFERENCES:
+                ax.plot(ns, mean, "--" if p == "Oracle" else ":", color=colour, lw=1.6, label=p)
+                ax.fill_between(ns, mean - err[0], mean + err[1], color=colour, alpha=0.08)
+                continue
+            x = ns + (j - (len(names) - 1) / 2) * width
+            ls = ":" if p.endswith("pooled") else "-"
+            ax.errorbar(
+                x, mean, yerr=err, fmt=marker, ls=ls, color=colour, capsize=3, ms=5, label=p
+            )
+        ax.set_title(title, fontsize=10)
+        ax.set_xticks(ns)
+        ax.set_xlabel("candidate budget n = M·k")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+    axes[0].set_ylabel("accuracy (95% bootstrap CI over questions)")
+    ds = res.get("dataset") or "run"
+    model = res.get("model") or "model"
+    fig.suptitle(
+        f"{ds}, {model}: M = {m_all} agents × K = {k_all} samples, {res['questions']} questions"
+        + (
+            f"; {res['truncation_rate']:.0%} of samples truncated"
+            if res.get("truncation_rate")
+            else ""
+        ),
+        fontsize=11,
     )
-    ax.set_xlabel("candidate budget n")
-    ax.set_ylabel("accuracy")
-    ax.set_title(f"{res['questions']} questions, M={m_all}, K={k_all} (95% bootstrap CI)")
-    ax.legend(fontsize=7, ncol=2)
-    ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=130)
     plt.close(fig)
 
 
-def report(run_dir: Path, *, bootstrap: int = 2000, seed: int = 0) -> str:
-    """Replay, then write ``report.md`` and ``report.png``; returns the markdown."""
-    res = replay(run_dir, bootstrap=bootstrap, seed=seed)
+def report(run_dir: Path, *, bootstrap: int = 2000, seed: int = 0, replay_run: bool = False) -> str:
+    """Write ``report.md`` and ``report.png`` from the stored ``results.json``; replay first
+    only when it is absent (or ``replay_run``). Returns the markdown."""
+    stored = run_dir / "results.json"
+    if replay_run or not stored.exists():
+        res = replay(run_dir, bootstrap=bootstrap, seed=seed)
+    else:
+        res = json.loads(stored.read_text())
+        if "truncation_rate" not in res:  # written by an older version: replay
+            res = replay(run_dir, bootstrap=bootstrap, seed=seed)
     text = render_markdown(res)
     (run_dir / "report.md").write_text(text)
     render_figure(res, run_dir / "report.png")

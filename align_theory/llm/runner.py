@@ -12,7 +12,7 @@ Optional extra baselines, behind the same store: universal self-consistency
 multi-agent debate (``debate_rounds`` rounds started from each agent's sample 0). With
 ``self_verify`` each agent also verifies each of its successful candidates (one greedy
 one-token call per candidate, :func:`~align_theory.llm.agents.verify_messages`); its
-confidence v = P(yes) is an alternative agent score (:mod:`.estimators`).
+confidence v = P(yes) is an alternative agent score (:mod:`.report`).
 
 Run folder layout: ``manifest.json``, ``questions.jsonl`` (what was asked, with gold
 answers, so replay needs no dataset), ``samples.jsonl``, ``judge.jsonl``, and, when USC,

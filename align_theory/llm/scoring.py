@@ -10,22 +10,95 @@ normalized answers that math-verify finds equal are merged (union-find), so ``0.
 ``\\frac12`` vote together. An unparsed answer, or a sample that failed after every retry,
 is wrong and forms a class of its own (it never wins a vote with another unparsed one).
 A missing or unreadable judge verdict is x̂ = 0.5 (counted in :class:`GradedRun`).
+
+Grading is stored once: every verdict the checker gives (gold vs answer, answer vs answer for
+the classes) is written to ``RUN/grading.json`` keyed by :func:`checker_version`, and later
+gradings read it instead of calling math-verify (``regrade=True`` ignores it), so a replay
+gives the same numbers on a loaded machine and starts no worker process.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from align_theory.llm.answers import AnswerChecker, normalize_answer
+from align_theory.llm.answers import AnswerChecker, Verdict, normalize_answer
 from align_theory.llm.datasets import Question
-from align_theory.llm.store import read_records
+from align_theory.llm.store import read_records, write_json_atomic
 
-__all__ = ["GradedRun", "QuestionTable", "grade_run", "load_run"]
+__all__ = [
+    "GRADING_FILE",
+    "GradedRun",
+    "QuestionTable",
+    "StoredChecker",
+    "checker_version",
+    "grade_run",
+    "load_run",
+]
+
+GRADING_FILE = "grading.json"
+NORMALIZE_VERSION = 2
+"""Bumped whenever :func:`~align_theory.llm.answers.normalize_answer` changes."""
+
+
+class _Checks(Protocol):
+    def check(self, gold: str, pred: str | None) -> Verdict: ...
+
+
+def checker_version() -> str:
+    """The grader's identity: math-verify's version and the normalisation's version."""
+    try:
+        mv = metadata.version("math-verify")
+    except metadata.PackageNotFoundError:  # pragma: no cover - the llm extra installs it
+        mv = "absent"
+    return f"math-verify {mv}; normalize v{NORMALIZE_VERSION}"
+
+
+class StoredChecker:
+    """A checker that answers from the verdicts stored in the run folder, asking the real
+    checker (math-verify in a worker process, started only then) for the rest."""
+
+    def __init__(self, run_dir: Path, checker: _Checks | None = None, regrade: bool = False):
+        self.path = Path(run_dir) / GRADING_FILE
+        self.version = checker_version()
+        self._inner = checker
+        self._own = checker is None
+        self.verdicts: dict[tuple[str, str], Verdict] = {}
+        self.asked = 0
+        if not regrade and self.path.exists():
+            data = json.loads(self.path.read_text())
+            if data.get("checker") == self.version:
+                self.verdicts = {(g, p): v for g, p, v in data.get("verdicts", [])}
+        self._loaded = len(self.verdicts)
+
+    def check(self, gold: str, pred: str | None) -> Verdict:
+        """The stored verdict, else the real checker's (then stored)."""
+        if pred is None:
+            return "not_equal"
+        key = (gold, pred)
+        if key not in self.verdicts:
+            if self._inner is None:
+                self._inner = AnswerChecker()
+            self.asked += 1
+            self.verdicts[key] = self._inner.check(gold, pred)
+        return self.verdicts[key]
+
+    def save(self) -> None:
+        """Write the verdicts when new ones were computed (errors are not stored)."""
+        if len(self.verdicts) == self._loaded and self.path.exists():
+            return
+        rows = sorted([g, p, v] for (g, p), v in self.verdicts.items() if v != "error")
+        write_json_atomic(self.path, {"checker": self.version, "verdicts": rows})
+
+    def close(self) -> None:
+        """Stop the real checker if this object started it."""
+        if self._own and isinstance(self._inner, AnswerChecker):
+            self._inner.close()
 
 
 @dataclass
@@ -44,6 +117,8 @@ class QuestionTable:
     answers: list[list[str | None]]
     keys: list[list[str | None]] = field(default_factory=list)
     usc: dict[int, float] = field(default_factory=dict)
+    usc_calls: dict[int, int] = field(default_factory=dict)  # USC calls per k
+    usc_unusable: dict[int, int] = field(default_factory=dict)  # replies naming no response
     debate: dict[int, float] = field(default_factory=dict)
     # v = P(yes) of the agent's self-verification (NaN if absent) and that call's tokens;
     # default: no self-verification (shaped like ``correct`` after init)
@@ -78,6 +153,8 @@ class GradedRun:
     verified: int = 0  # candidates with a self-verification confidence v
     usc_context_exceeded: int = 0  # USC calls whose prompt did not fit: a uniform pick
     incomplete_questions: list[str] = field(default_factory=list)
+    checker_calls: int = 0  # verdicts not found in the stored grading
+    truncated: int = 0  # samples that stopped at max_tokens (finish_reason "length")
 
 
 def load_run(
@@ -103,9 +180,7 @@ def _context_exceeded(rec: dict[str, Any]) -> bool:
     return str(err.get("kind", "")) == "http_400" and "context" in msg and "exceed" in msg
 
 
-def _usc_and_debate(
-    t: QuestionTable, gold: str, extras: list[dict[str, Any]], chk: AnswerChecker
-) -> int:
+def _usc_and_debate(t: QuestionTable, gold: str, extras: list[dict[str, Any]], chk: _Checks) -> int:
     """Fill ``t.usc[k]`` (mean over reps) and ``t.debate[round]`` (plurality accuracy).
 
     USC: the chosen candidate's correctness; an unparseable choice is a uniform pick (the
@@ -135,6 +210,10 @@ def _usc_and_debate(
             continue
         chosen = r.get("chosen_key") if ok else None
         too_long += not ok
+        t.usc_unusable[int(r["k"])] = t.usc_unusable.get(int(r["k"]), 0) + int(
+            bool(ok) and not chosen
+        )
+        t.usc_calls[int(r["k"])] = t.usc_calls.get(int(r["k"]), 0) + 1
         val = float(correct[chosen]) if chosen else float(np.mean([correct[x] for x in pool]))
         usc.setdefault(int(r["k"]), []).append(val)
     t.usc = {kk: float(np.mean(v)) for kk, v in usc.items()}
@@ -175,7 +254,7 @@ def _self_verify(t: QuestionTable, extras: list[dict[str, Any]]) -> None:
         t.verify_tokens[cell] = int(r.get("prompt_tokens", 0)) + int(r.get("completion_tokens", 0))
 
 
-def _plurality_accuracy(gold: str, answers: list[str | None], chk: AnswerChecker) -> float:
+def _plurality_accuracy(gold: str, answers: list[str | None], chk: _Checks) -> float:
     """Expected correctness of the plurality answer (ties uniformly at random)."""
     groups: dict[str, list[str]] = {}
     for ans in answers:
@@ -215,12 +294,16 @@ class _UnionFind:
         self.p[self.find(i)] = self.find(j)
 
 
-def grade_run(run_dir: Path, checker: AnswerChecker | None = None) -> GradedRun:
+def grade_run(
+    run_dir: Path, checker: _Checks | None = None, *, regrade: bool = False, store: bool = True
+) -> GradedRun:
     """Grade every question of a run that has all its M×K samples recorded (ok or failed).
 
     The latest successful record per key wins (there is at most one by construction); a key
     with only failed records is a failed sample. Questions lacking samples are listed in
-    ``incomplete_questions`` and left out.
+    ``incomplete_questions`` and left out. Verdicts come from ``RUN/grading.json`` when it
+    was written by the same :func:`checker_version` (unless ``regrade``); new ones are
+    written back (``store``).
     """
     manifest, questions, samples, judges = load_run(run_dir)
     extras = _records(run_dir, "extras")
@@ -253,8 +336,7 @@ def grade_run(run_dir: Path, checker: AnswerChecker | None = None) -> GradedRun:
         if not j.get("error"):
             tok = int(j.get("prompt_tokens", 0)) + int(j.get("completion_tokens", 0))
             xhat_by_sample[j["sample_key"]] = (j.get("xhat"), tok)
-    own = checker is None
-    chk = checker or AnswerChecker()
+    chk = StoredChecker(run_dir, checker, regrade=regrade)
     out = GradedRun(cfg, manifest, [])
     try:
         for q in questions:
@@ -270,8 +352,10 @@ def grade_run(run_dir: Path, checker: AnswerChecker | None = None) -> GradedRun:
             out.verified += int(np.isfinite(table.verify).sum())
             out.tables.append(table)
     finally:
-        if own:
-            chk.close()
+        chk.close()
+    if store:
+        chk.save()
+    out.checker_calls = chk.asked
     return out
 
 
@@ -279,7 +363,7 @@ def _table(
     q: Question,
     slots: list[list[dict[str, Any] | None]],
     xhat_by_sample: dict[str, tuple[float | None, int]],
-    chk: AnswerChecker,
+    chk: _Checks,
     out: GradedRun,
 ) -> QuestionTable:
     m, k = len(slots), len(slots[0])
@@ -298,6 +382,7 @@ def _table(
             if r.get("error"):
                 out.failed_samples += 1
                 continue
+            out.truncated += r.get("finish_reason") == "length"
             ans = r.get("answer")
             answers[a][i] = ans
             if ans is None:
@@ -323,7 +408,7 @@ def _table(
     )
 
 
-def _classes(answers: list[list[str | None]], chk: AnswerChecker) -> np.ndarray:
+def _classes(answers: list[list[str | None]], chk: _Checks) -> np.ndarray:
     m, k = len(answers), len(answers[0])
     norm_ids: dict[str, int] = {}
     reps: list[str] = []

@@ -69,9 +69,17 @@ def draw_pools(
             pick(model.principal_score.astype(np.float32)),
             jnp.zeros(g),
             recoded,
-            tie_all[:, :n].reshape(t, g, k),
-            tie2_all[:, :n].reshape(t, g, k),
+            # recorded scores may be continuous: the tie-break stays below half their
+            # smallest gap, so it only orders equal scores
+            tie_all[:, :n].reshape(t, g, k) * _gap(model.agent_score),
+            tie2_all[:, :n].reshape(t, g, k) * _gap(model.principal_score),
             vote_tie,
             _accept,
         )
     return pools
+
+
+def _gap(score: np.ndarray) -> float:
+    """Half the smallest gap between distinct scores (1 when all are equal)."""
+    d = np.diff(np.unique(score.astype(np.float32)))
+    return 0.5 * float(d.min()) if d.size else 1.0

@@ -145,6 +145,11 @@ def check_supported(model: Model, protocols: Sequence[Protocol]) -> None:
     for proto in protocols:
         spec = protocol_spec(proto)
         rule = getattr(proto, "principal", "exact")
+        if rule == "vote":
+            raise ValueError(
+                "the 'vote' principal (plurality weighted by reports) is defined on recorded "
+                "pools only: use align_theory.expected_utility(pool, protocol)"
+            )
         if rule in _G_RULES and not isinstance(model, GaussianModel):
             raise NotImplementedError(
                 f"the {rule!r} principal is defined for model G only; use principal='judge'"

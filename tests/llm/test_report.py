@@ -6,8 +6,7 @@ import json
 
 from align_theory.llm.agents import VERIFY_PROMPT, default_agents
 from align_theory.llm.datasets import Question
-from align_theory.llm.estimators import AGENT_SCORES
-from align_theory.llm.report import _aucs, auc, replay, report
+from align_theory.llm.report import AGENT_SCORES, _aucs, auc, replay, report
 from align_theory.llm.runner import RunConfig, run_sync
 from align_theory.llm.store import read_records
 
