@@ -902,7 +902,10 @@ Model = GaussianModel | BernoulliModel | EmpiricalPool
 
 
 def bayes_weights(model: GaussianModel) -> tuple[float, float]:
-    r"""(w_y, w_x̂) = ``model.linear_weights``: the linear principal score of T2.
+    r"""(w_y, w_x̂) = ``model.linear_weights``: the weights of the ``linear`` principal.
+
+    The name is historical: the linear score ranks as the posterior mean (``bayes``) only
+    when ρ_b = ρ_w (:mod:`align_theory.exact.posterior` computes the posterior otherwise).
 
     Examples
     --------
