@@ -45,7 +45,7 @@ def test_bad_parameters_exit_2_with_the_name(capsys: pytest.CaptureFixture[str])
     assert "kappa must lie in [0, inf)" in capsys.readouterr().err
     assert main(["exact", "bernoulli", "MajorityVote(3)", "--set", "mean=0.3"]) == 2
     assert "give both mean= and icc=" in capsys.readouterr().err
-    assert main(["exact", "bernoulli", "FilterVote(3)", "--set", "a=1", "--set", "b=1"]) == 2
+    assert main(["exact", "bernoulli", "Align(2, 2, bayes)", "--set", "a=1", "--set", "b=1"]) == 2
     assert "use align_theory.simulate" in capsys.readouterr().err
 
 
