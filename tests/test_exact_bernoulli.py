@@ -604,6 +604,7 @@ def test_composition_pieces_edge_cases() -> None:
     assert 0.0 < float(filter_vote_given_count(VOTE_MAX_N + 2, 1, None, 0.8, 0.3)[60]) < 1.0
     with pytest.raises(ValueError, match=r"use align_theory\.simulate\(model, protocol"):
         plurality_table(VOTE_MAX_N + 1, 2)
+    assert plurality_table(VOTE_MAX_N, 2)[VOTE_MAX_N, 0] == 1.0  # the limit itself is allowed
     # m → ∞: a single correct vote ties with all r others, wins w.p. 1/(r+1): the tie
     # integral ∫ t^r dt needs r/2 + 1 Gauss–Legendre nodes (r up to 39 here)
     big = plurality_table(40, 10**9)
@@ -664,3 +665,16 @@ def test_diverse_protocols_finite_at_beta_laws_piled_on_an_end(a: float, b: floa
     # θ ≈ 0 (a tiny) or ≈ 1 (b tiny): every candidate wrong, or every one correct
     edge = 0.0 if a < b else 1.0
     assert expected_utility(model, Align(2, 3, "judge")) == pytest.approx(edge, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("s", "f", "rule"),
+    [(0.0, 0.0, "judge"), (1.0, 1.0, "judge"), (1.0, 0.0, "exact"), (0.0, 1.0, "judge")],
+)
+def test_shortlist_at_boundary_rates_against_enumeration(s: float, f: float, rule: str) -> None:
+    """α = sθ + f(1−θ) ∈ {0, 1}: the agent accepts nothing or everything."""
+    model = BernoulliModel(
+        1.4, 2.2, agent_tpr=s, agent_fpr=f, principal_tpr=0.85, principal_fpr=0.25
+    )
+    ref = _shortlist_literal(model, 3, 2, rule)
+    assert expected_utility(model, Shortlist(3, 2, rule)) == pytest.approx(ref, abs=1e-12)
