@@ -226,6 +226,34 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from align_theory.exact.empirical import pool_values_many
+    from align_theory.llm.importers import FORMATS
+    from align_theory.protocols import MajorityVote, Oracle, RandomPick, SingleAgent
+    from align_theory.results import bootstrap
+
+    try:
+        pool = FORMATS[args.format](Path(args.path))
+    except (FileNotFoundError, ValueError) as err:
+        print(f"cannot import {args.path}: {err}", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    pool.to_table(out / "candidates.parquet")
+    pool.to_table(out / "candidates.csv")
+    q, _, k = pool.shape
+    protos = {
+        f"{type(p).__name__}({n})": p
+        for n in range(1, k + 1)
+        for p in (RandomPick(n), SingleAgent(n), MajorityVote(n), Oracle(n))
+    }
+    vals = pool_values_many(pool, protos.values())
+    est = bootstrap({name: vals[p] for name, p in protos.items()}, reps=args.bootstrap)
+    print(f"{pool.name}: {q} questions x {k} samples -> {out / 'candidates.parquet'}")
+    for name, e in est.items():
+        print(f"  {name:<18} {e.mean:.3f} [{e.lo:.3f}, {e.hi:.3f}]")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``llm`` with sub-commands run, report, replay, serve-local."""
     llm = subparsers.add_parser("llm", help="run ALIGN and baselines on real LLMs")
@@ -306,6 +334,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                 help="replay the run first even when results.json exists",
             )
         p.set_defaults(func=func)
+
+    im = sub.add_parser(
+        "import",
+        help="an lm-evaluation-harness --log_samples or inspect_ai JSON log as a pool",
+    )
+    im.add_argument("format", choices=["lm-eval", "inspect"], help="the log's format")
+    im.add_argument("path", help="the log file (or lm-eval output folder)")
+    im.add_argument("--out", required=True, help="folder for candidates.parquet/.csv")
+    im.add_argument("--bootstrap", type=int, default=2000, help="resamples (default 2000)")
+    im.set_defaults(func=_cmd_import)
 
     s = sub.add_parser("serve-local", help="serve the offline 0.5B model on 127.0.0.1")
     s.add_argument("--port", type=int, default=None)
