@@ -104,7 +104,18 @@ def test_bad_logs_name_the_problem(tmp_path: Path) -> None:
 def test_import_command_writes_the_tidy_table(tmp_path: Path, capsys) -> None:
     log = _inspect_log(tmp_path)
     assert (
-        main(["llm", "import", "inspect", str(log), "--out", str(tmp_path / "o"), "--bootstrap", "50"])
+        main(
+            [
+                "llm",
+                "import",
+                "inspect",
+                str(log),
+                "--out",
+                str(tmp_path / "o"),
+                "--bootstrap",
+                "50",
+            ]
+        )
         == 0
     )
     pool = EmpiricalPool.from_table(tmp_path / "o" / "candidates.parquet")
