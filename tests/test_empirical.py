@@ -272,3 +272,18 @@ def test_bootstrap_shares_resamples_across_series() -> None:
     assert est["u"].lo is not None and est["v"].lo is not None
     assert abs((est["v"].lo - est["u"].lo) - 0.1) < 1e-12
     assert est["d"].lo == pytest.approx(0.1) and est["d"].hi == pytest.approx(0.1)
+
+
+def test_simulate_on_a_pool_agrees_with_the_exact_average() -> None:
+    """The Monte Carlo engine reads whole recorded grids: same estimand at the full layout."""
+    from align_theory import simulate
+
+    rng = np.random.default_rng(11)
+    shape = (25, 3, 4)
+    correct = rng.random(shape) < rng.random((25, 1, 1))
+    answers = np.where(correct, 0, rng.integers(1, 4, shape))
+    pool = EmpiricalPool(correct, answers, rng.random(shape), correct + rng.normal(0, 1, shape))
+    for proto in (Align(3, 4, "judge"), PrincipalBestOfN(12, agents=3), SingleAgent(12, agents=3)):
+        est = simulate(pool, proto, trials=40_000, seed=3, progress=False)
+        want = float(pool_values(pool, proto).mean())
+        assert abs(est.mean - want) <= 4.5 * est.stderr + 1e-9, (proto, est, want)

@@ -111,7 +111,7 @@ def _defined(model: Model, proto: Protocol) -> bool:
 def _closed(model: Model, proto: Protocol) -> float | None:
     try:
         return expected_utility(model, proto)
-    except NotImplementedError:
+    except (NotImplementedError, ValueError):  # no closed form, or a layout the pool lacks
         return None
 
 

@@ -301,6 +301,34 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from align_theory.exact.empirical import pool_values_many
+    from align_theory.llm.importers import FORMATS
+    from align_theory.protocols import MajorityVote, Oracle, RandomPick, SingleAgent
+    from align_theory.results import bootstrap
+
+    try:
+        pool = FORMATS[args.format](Path(args.path))
+    except (FileNotFoundError, ValueError) as err:
+        print(f"cannot import {args.path}: {err}", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    pool.to_table(out / "candidates.parquet")
+    pool.to_table(out / "candidates.csv")
+    q, _, k = pool.shape
+    protos = {
+        f"{type(p).__name__}({n})": p
+        for n in range(1, k + 1)
+        for p in (RandomPick(n), SingleAgent(n), MajorityVote(n), Oracle(n))
+    }
+    vals = pool_values_many(pool, protos.values())
+    est = bootstrap({name: vals[p] for name, p in protos.items()}, reps=args.bootstrap)
+    print(f"{pool.name}: {q} questions x {k} samples -> {out / 'candidates.parquet'}")
+    for name, e in est.items():
+        print(f"  {name:<18} {e.mean:.3f} [{e.lo:.3f}, {e.hi:.3f}]")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``llm`` with sub-commands run, report, replay, serve-local."""
     llm = subparsers.add_parser("llm", help="run ALIGN and baselines on real LLMs")
@@ -432,6 +460,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("--seed", type=int, default=0, help="seed of the fit's draws")
     c.add_argument("--out", default=None, help="output folder (default RUN/calibration)")
     c.set_defaults(func=_cmd_calibrate)
+
+    im = sub.add_parser(
+        "import",
+        help="an lm-evaluation-harness --log_samples or inspect_ai JSON log as a pool",
+        formatter_class=fmt,
+    )
+    im.add_argument("format", choices=["lm-eval", "inspect"], help="the log's format")
+    im.add_argument("path", help="the log file (or lm-eval output folder)")
+    im.add_argument("--out", required=True, help="folder for candidates.parquet/.csv")
+    im.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
+    im.set_defaults(func=_cmd_import)
 
     s = sub.add_parser(
         "serve-local", help="serve the offline 0.5B model on 127.0.0.1", formatter_class=fmt

@@ -160,6 +160,16 @@ class FakeServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = json.loads(self.rfile.read(length))
+                if self.path.endswith(("/pooling", "/score")):  # a reward model: 42 scores high
+                    texts = body.get("input") or body.get("text_2") or []
+                    vals = [0.9 if "42" in t else 0.1 for t in texts]
+                    key = "data" if self.path.endswith("/pooling") else "score"
+                    rows = [
+                        {"index": i, key: [0.0, v] if key == "data" else v}
+                        for i, v in enumerate(vals)
+                    ]
+                    self._send(200, json.dumps({"data": rows}).encode())
+                    return
                 fault = server._next_fault(body)
                 if server.delay_s:
                     time.sleep(server.delay_s)

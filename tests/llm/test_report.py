@@ -156,3 +156,29 @@ def test_auc_pooled_and_within_question():
     assert d["within_question"] == 1.0 and d["questions_mixed"] == 2
     # right {.9, .3, .5} vs wrong {.8, .2}: 4 of the 6 pairs ordered correctly
     assert abs(d["pooled"] - 4 / 6) < 1e-12
+
+
+def test_a_reward_model_or_a_callable_as_the_principal(fake_server, tmp_path):
+    import numpy as np
+
+    from align_theory.exact.empirical import pool_values
+    from align_theory.llm.principals import CallableScorer, RewardModelScorer, principal_scores
+    from align_theory.models import EmpiricalPool
+    from align_theory.protocols import PrincipalBestOfN
+
+    srv = fake_server(p_correct=0.5)
+    run_sync(_cfg(srv.base_url), QS, tmp_path, progress=False)
+    replay(tmp_path, bootstrap=20)
+    pool = EmpiricalPool.from_run(tmp_path)
+    base = srv.base_url.removesuffix("/v1")
+    for endpoint in ("pooling", "score"):
+        x = principal_scores(tmp_path, RewardModelScorer(base, "rm", endpoint=endpoint))
+        judged = pool.with_scores(principal_score=x)
+        # the fake reward model scores "42" (the gold answer) high: best-of-n finds it
+        want = pool_values(pool, PrincipalBestOfN(4, agents=2)) * 0 + pool.correct.reshape(
+            6, -1
+        ).any(1)
+        np.testing.assert_allclose(pool_values(judged, PrincipalBestOfN(4, agents=2)), want)
+    srv.stop()
+    y = principal_scores(tmp_path, CallableScorer(lambda q, r: float("42" in r)))
+    np.testing.assert_array_equal(y, (x > 0.5).astype(float))

@@ -50,3 +50,29 @@ def test_usc_scores_pick_context_refusal_as_uniform_and_skips_transient_failures
     ]
     assert _usc_and_debate(t2, "1", extras2, _NoChecker()) == 0
     assert t2.usc == {2: 0.0}
+
+
+def test_grading_is_stored_once_and_keyed_by_the_checker_version(tmp_path):
+    import json
+
+    from align_theory.llm.scoring import StoredChecker
+
+    class Counting:
+        calls = 0
+
+        def check(self, gold, pred):
+            Counting.calls += 1
+            return "equal" if gold == pred else "not_equal"
+
+    first = StoredChecker(tmp_path, Counting())
+    assert first.check("1", "1") == "equal" and first.check("1", "2") == "not_equal"
+    first.save()
+    again = StoredChecker(tmp_path, Counting())
+    assert again.check("1", "2") == "not_equal" and Counting.calls == 2  # read, not asked
+    assert StoredChecker(tmp_path, Counting(), regrade=True).check("1", "2") == "not_equal"
+    assert Counting.calls == 3
+    data = json.loads((tmp_path / "grading.json").read_text())
+    data["checker"] = "another version"
+    (tmp_path / "grading.json").write_text(json.dumps(data))
+    StoredChecker(tmp_path, Counting()).check("1", "2")
+    assert Counting.calls == 4  # a different checker version re-grades
