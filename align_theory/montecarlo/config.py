@@ -107,7 +107,7 @@ def apply() -> None:
     import jax
 
     path = cache_dir()
-    if path is not None and not jax.config.jax_compilation_cache_dir:
+    if path is not None and not getattr(jax.config, "jax_compilation_cache_dir", None):
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError:
