@@ -103,15 +103,53 @@ def _trials_of(r: Estimate | CompareResult) -> int:
 
 
 def map_batch() -> int:
-    """Blocks evaluated together (vmapped) per step of a chunk's sequential map: 1 on CPU
-    (one block's arrays stay in cache), ``GPU_MAP_BATCH`` on accelerators (wide kernels).
-    Fixed per backend, so results stay independent of the chunk size on each backend."""
+    """Blocks evaluated together (vmapped) per step of a chunk's sequential map.
+
+    Returns
+    -------
+    int
+        1 on CPU (one block's arrays stay in cache), ``GPU_MAP_BATCH`` on accelerators (wide
+        kernels). Fixed per backend, so results stay independent of the chunk size.
+
+    Examples
+    --------
+    >>> map_batch() in (1, GPU_MAP_BATCH)
+    True
+    """
     return 1 if jax.default_backend() == "cpu" else GPU_MAP_BATCH
 
 
 def resolve_sampler(model: Model, protocols: Sequence[Protocol], sampler: str) -> str:
     """The sampler a run uses: ``auto`` → ``sufficient`` when every protocol has it, else
-    ``candidates``. Raises for ``sufficient`` where it is not defined."""
+    ``candidates``.
+
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocols : sequence of Protocol
+        The protocols of the run.
+    sampler : {"auto", "sufficient", "candidates"}
+        The requested sampler.
+
+    Returns
+    -------
+    str
+        ``"sufficient"`` or ``"candidates"``.
+
+    Raises
+    ------
+    ValueError
+        An unknown sampler, or ``sufficient`` where it is not defined.
+
+    Examples
+    --------
+    >>> from align_theory import Align, BernoulliModel, Shortlist
+    >>> resolve_sampler(BernoulliModel(1.0, 1.0), [Align(2, 8)], "auto")
+    'sufficient'
+    >>> resolve_sampler(BernoulliModel(1.0, 1.0), [Align(2, 8), Shortlist(8, 2)], "auto")
+    'candidates'
+    """
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
     every = all(supports_sufficient(model, p) for p in protocols)
@@ -131,7 +169,30 @@ def chunk_trials(
 ) -> int:
     """Default trials per chunk: the largest multiple of ``BLOCK`` whose working set,
     ``trial_width`` float32 words per trial (× ``batch`` grid points), fits ``CHUNK_BYTES``;
-    at least one block. The peak memory of a run is therefore independent of ``trials``."""
+    at least one block. The peak memory of a run is therefore independent of ``trials``.
+
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocols : sequence of Protocol
+        The protocols of one program.
+    sampler : {"auto", "sufficient", "candidates"}
+        The sampler.
+    batch : int
+        Grid points evaluated together (sweeps).
+
+    Returns
+    -------
+    int
+        Trials per chunk, a positive multiple of ``BLOCK``.
+
+    Examples
+    --------
+    >>> from align_theory import Align, GaussianModel
+    >>> chunk_trials(GaussianModel(), [Align(8, 8, "judge")], "sufficient") % BLOCK
+    0
+    """
     spec = model_spec(model, max(p.n for p in protocols))
     width = trial_width(spec.static, list(protocols), resolve_sampler(model, protocols, sampler))
     blocks = CHUNK_BYTES // (4 * width * batch * BLOCK)
@@ -409,12 +470,42 @@ def simulate(
 ) -> Estimate:
     """Monte Carlo estimate of E[x of the protocol's output] under ``model``.
 
-    ``trials`` independent questions (≥ 2); the standard error is the sample standard
-    deviation over √trials. ``sampler``: ``auto`` | ``sufficient`` | ``candidates`` (module
-    docstring). ``chunk``: trials per device call, a multiple of ``BLOCK`` (default
-    :func:`chunk_trials`); results do not depend on it. ``on_chunk(trials_done)`` is called
-    after each chunk. Raises :class:`SimulationInterrupted` (with ``.partial``) when
-    interrupted after the first chunk.
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocol : Protocol
+        Any registered protocol the model defines.
+    trials : int
+        Independent questions (≥ 2).
+    seed : int
+        Non-negative; same seed, same numbers (same backend and JAX version).
+    sampler : {"auto", "sufficient", "candidates"}
+        See the module docstring.
+    chunk : int, optional
+        Trials per device call, a multiple of ``BLOCK`` (default :func:`chunk_trials`);
+        results do not depend on it.
+    progress : bool, optional
+        Progress bar: None shows it for runs longer than about two seconds.
+    on_chunk : callable, optional
+        Called with the number of trials done after each chunk.
+
+    Returns
+    -------
+    Estimate
+        The mean and its standard error (sample standard deviation over √trials).
+
+    Raises
+    ------
+    SimulationInterrupted
+        On a KeyboardInterrupt after the first chunk (``.partial`` holds the estimate).
+
+    Examples
+    --------
+    >>> from align_theory import GaussianModel, RandomPick
+    >>> est = simulate(GaussianModel(mu=1.0), RandomPick(4), trials=2048, progress=False)
+    >>> est.trials, abs(est.mean - 1.0) < 4 * est.stderr
+    (2048, True)
     """
     _check_run(trials, seed)
     check_supported(model, [protocol])
@@ -449,10 +540,34 @@ def simulate_each(
     on_chunk: Callable[[int], None] | None = None,
 ) -> tuple[Estimate, ...]:
     """One :class:`Estimate` per protocol from a single compiled program (one compile for
-    the lot). With the ``sufficient`` sampler (``auto`` when every protocol has it) protocol
-    j draws from its own stream, ``fold_in(block key, j)``, so ``simulate_each(m, [p, …])[0]``
+    the lot).
+
+    With the ``sufficient`` sampler (``auto`` when every protocol has it) protocol j draws
+    from its own stream, ``fold_in(block key, j)``, so ``simulate_each(m, [p, …])[0]``
     equals ``simulate(m, p)``; with ``candidates`` the protocols share their draws as in
-    :func:`compare`. Other keywords as in :func:`simulate`.
+    :func:`compare`.
+
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocols : sequence of Protocol
+        Non-empty.
+    trials, seed, sampler, chunk, progress, on_chunk
+        As in :func:`simulate`.
+
+    Returns
+    -------
+    tuple of Estimate
+        One per protocol, in order.
+
+    Examples
+    --------
+    >>> from align_theory import Align, GaussianModel, SingleAgent
+    >>> a, s = simulate_each(GaussianModel(), [Align(2, 2), SingleAgent(4, 2)],
+    ...                      trials=2048, progress=False)
+    >>> a.trials == s.trials == 2048
+    True
     """
     if not protocols:
         raise ValueError("protocols must be a non-empty sequence")
@@ -500,8 +615,31 @@ def compare(
     Returns per-protocol estimates, the paired difference E[u_i − u_j] for every pair i < j
     with its own standard error, and the number of draws violating T1's pointwise order
     x_Align ≥ x_SA for each (Align exact, SingleAgent) pair reading the same pool. Uses the
-    exact-candidates sampler (``sampler='auto'`` means the same); other keywords as in
-    :func:`simulate`.
+    exact-candidates sampler (``sampler='auto'`` means the same).
+
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocols : sequence of Protocol
+        Non-empty.
+    trials, seed, chunk, progress, on_chunk
+        As in :func:`simulate`.
+    sampler : {"candidates", "auto"}
+        Common random numbers need every candidate drawn.
+
+    Returns
+    -------
+    CompareResult
+        Estimates, paired differences and T1 violation counts.
+
+    Examples
+    --------
+    >>> from align_theory import Align, GaussianModel, SingleAgent
+    >>> res = compare(GaussianModel(), [Align(2, 2), SingleAgent(4, 2)], trials=2048,
+    ...               progress=False)
+    >>> res.t1_pairs, res.t1_violations, res.diffs[(0, 1)].mean >= 0
+    (((0, 1),), 0, True)
     """
     if not protocols:
         raise ValueError("protocols must be a non-empty sequence")

@@ -65,7 +65,23 @@ FIELDS = ("point", "protocol", "mean", "stderr", "trials", "sampler")
 
 def expand_grid(grid: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]) -> list[dict]:
     """Grid points: the Cartesian product of a mapping name → values (first name slowest), or
-    an explicit sequence of mappings."""
+    an explicit sequence of mappings.
+
+    Parameters
+    ----------
+    grid : mapping of str to sequence, or sequence of mappings
+        The grid.
+
+    Returns
+    -------
+    list of dict
+        One dict of parameters per point.
+
+    Examples
+    --------
+    >>> expand_grid({"a": [1, 2], "b": [0]})
+    [{'a': 1, 'b': 0}, {'a': 2, 'b': 0}]
+    """
     if isinstance(grid, Mapping):
         names = list(grid)
         return [dict(zip(names, vals, strict=True)) for vals in itertools.product(*grid.values())]
