@@ -123,6 +123,25 @@ def main() -> None:
             "wall_rate": statistics.median(draws / r["wall"] for r in runs),
             "runs": runs,
         }
+    for impl in ("rbg", "unsafe_rbg"):
+        runs = [
+            _child(CHILD_ENGINE, [str(n), "1"], ROOT, {"ALIGN_THEORY_PRNG": impl})
+            for _ in range(a.repeat)
+        ]
+        res[f"after_{impl}"] = {
+            "cpu_rate": statistics.median(draws / r["cpu"] for r in runs),
+            "wall_rate": statistics.median(draws / r["wall"] for r in runs),
+            "runs": runs,
+        }
+    one = [
+        _child(CHILD_ENGINE, [str(n), "1"], ROOT, {"ALIGN_THEORY_CPU_DEVICES": "off"})
+        for _ in range(a.repeat)
+    ]
+    res["after_one_device_intra_op"] = {
+        "cpu_rate": statistics.median(draws / r["cpu"] for r in one),
+        "wall_rate": statistics.median(draws / r["wall"] for r in one),
+        "runs": one,
+    }
     np_runs = [_numpy_strong(n) for _ in range(a.repeat)]
     res["numpy_strong"] = {
         "cpu_rate": statistics.median(draws / r["cpu"] for r in np_runs),
