@@ -5,7 +5,8 @@
 #   .venv/bin/pip install -U "jax[cuda12]"
 # Writes $OUT/bench_gpu.json and $OUT/bench_gpu.log (OUT defaults to benchmarks/out).
 # The engine is unchanged on GPU except that each step of a chunk's map vmaps
-# GPU_MAP_BATCH = 256 blocks (align_theory.montecarlo.map_batch); the numpy and Python-loop
+# GPU_MAP_BATCH = 256 blocks (align_theory.montecarlo.run.map_batch), and with several GPUs a
+# chunk's blocks are dealt over them (shard_map); the numpy and Python-loop
 # baselines still run on the host CPU and are reported for scale only.
 set -euo pipefail
 cd "$(dirname "$0")/.."

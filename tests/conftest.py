@@ -8,6 +8,10 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+# the suite compiles every program itself (a persistent cache would hide compile bugs and
+# write into the user's cache directory); see align_theory/montecarlo/config.py
+os.environ.setdefault("ALIGN_THEORY_JAX_CACHE", "off")
+
 settings.register_profile(
     "default",
     max_examples=12,

@@ -334,15 +334,37 @@ def test_chunk_memory_is_bounded(model: object, protos: list, sampler: str) -> N
     nb = ch // BLOCK
     prog = _program(spec.static, tuple(protos), sampler, nb, False)
     comp = prog.lower(
-        as_device_params(spec.params), root_key(0), jnp.uint32(0), jnp.zeros(nb, jnp.int32)
+        as_device_params(spec.params),
+        root_key(0),
+        jnp.arange(nb, dtype=jnp.uint32),
+        jnp.zeros(nb, jnp.int32),
     ).compile()
     mem = comp.memory_analysis()
     assert mem is not None
     assert mem.temp_size_in_bytes <= CHUNK_BYTES
-    # trials only change how many times the chunk program runs, never its shape:
-    for trials in (10**7, 10**9):
-        total_blocks = -(-trials // BLOCK)
-        assert min(nb, 1 << (total_blocks - 1).bit_length()) == nb
+
+
+@pytest.mark.parametrize("sampler", ["sufficient", "candidates"])
+def test_changing_trials_never_recompiles(sampler: str) -> None:
+    """The chunk program's shapes do not depend on ``trials``: one compiled executable
+    serves 2, 3000 and 70,000 trials (padding blocks are skipped, not compiled away)."""
+    p = Align(2, 8, "judge")
+    chunk = 8 * BLOCK
+    simulate(G_MODEL, p, trials=2, seed=0, sampler=sampler, chunk=chunk, progress=False)
+    key_before = _program.cache_info().misses
+    sizes = []
+    for trials in (3000, 70_000, 2):
+        simulate(G_MODEL, p, trials=trials, seed=0, sampler=sampler, chunk=chunk, progress=False)
+        sizes.append(_program.cache_info().misses)
+    assert sizes == [key_before] * 3
+    from align_theory.montecarlo.run import devices_for
+
+    nb = chunk // BLOCK
+    ndev = devices_for(nb)
+    prog = _program(
+        model_spec(G_MODEL, p.n).static, (p,), sampler, ndev * -(-nb // ndev), False, ndev
+    )
+    assert prog._cache_size() == 1  # type: ignore[attr-defined]
 
 
 def test_errors() -> None:
@@ -362,3 +384,34 @@ def test_errors() -> None:
         simulate(G_MODEL, Align(2, 2), trials=10, seed=-1)
     with pytest.raises(ValueError, match="sampler"):
         simulate(G_MODEL, Align(2, 2), trials=10, sampler="fast")
+
+
+@pytest.mark.parametrize("sampler", ["sufficient", "candidates"])
+def test_wrong_answers_do_not_grow_the_program(sampler: str) -> None:
+    """Issue 15 item 10: the vote kernels are vectorized over answers (the multinomial
+    chain is a lax.scan), so the compiled program's size does not grow with m."""
+    sizes = []
+    for m in (3, 100):
+        model = BernoulliModel(2.0, 2.0, agent_tpr=0.8, wrong_answers=m, wrong_concentration=0.5)
+        protos = (MajorityVote(16), FilterVote(16, 4))
+        spec = model_spec(model, 16)
+        prog = _program(spec.static, protos, sampler, 1, False)
+        text = prog.lower(
+            as_device_params(spec.params),
+            root_key(0),
+            jnp.arange(1, dtype=jnp.uint32),
+            jnp.full(1, BLOCK, jnp.int32),
+        ).as_text()
+        sizes.append(len(text))
+    assert sizes[1] < 1.2 * sizes[0], sizes
+    big = BernoulliModel(2.0, 2.0, wrong_answers=100)
+    est = simulate(big, MajorityVote(16), trials=2048, seed=0, sampler=sampler, progress=False)
+    assert 0.0 <= est.mean <= 1.0
+
+
+def test_wrong_answers_beyond_the_maximum_is_a_value_error() -> None:
+    from align_theory.montecarlo import MAX_WRONG_ANSWERS
+
+    model = BernoulliModel(2.0, 2.0, wrong_answers=MAX_WRONG_ANSWERS + 1)
+    with pytest.raises(ValueError, match="wrong_answers"):
+        simulate(model, MajorityVote(4), trials=100, progress=False)

@@ -27,7 +27,11 @@ Examples
 (2048, True)
 """
 
-from align_theory.montecarlo.run import (
+from align_theory.montecarlo import config
+
+config.apply()  # before any JAX computation: compile cache, CPU devices, PRNG (see config)
+
+from align_theory.montecarlo.run import (  # noqa: E402
     BLOCK,
     CHUNK_BYTES,
     SimulationInterrupted,
@@ -38,7 +42,7 @@ from align_theory.montecarlo.run import (
     simulate,
     simulate_each,
 )
-from align_theory.montecarlo.specs import (
+from align_theory.montecarlo.specs import (  # noqa: E402
     MAX_WRONG_ANSWERS,
     BernoulliStatic,
     EmpiricalStatic,
@@ -46,7 +50,7 @@ from align_theory.montecarlo.specs import (
     ModelSpec,
     model_spec,
 )
-from align_theory.results import CompareResult, Estimate
+from align_theory.results import CompareResult, Estimate  # noqa: E402
 
 __all__ = [
     "BLOCK",

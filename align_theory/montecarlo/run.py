@@ -42,10 +42,13 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import Mesh
+from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
 from align_theory._validate import positive_int
 from align_theory.models import Model
+from align_theory.montecarlo import config
 from align_theory.montecarlo.kernels import (
     SAMPLERS,
     as_device_params,
@@ -100,15 +103,53 @@ def _trials_of(r: Estimate | CompareResult) -> int:
 
 
 def map_batch() -> int:
-    """Blocks evaluated together (vmapped) per step of a chunk's sequential map: 1 on CPU
-    (one block's arrays stay in cache), ``GPU_MAP_BATCH`` on accelerators (wide kernels).
-    Fixed per backend, so results stay independent of the chunk size on each backend."""
+    """Blocks evaluated together (vmapped) per step of a chunk's sequential map.
+
+    Returns
+    -------
+    int
+        1 on CPU (one block's arrays stay in cache), ``GPU_MAP_BATCH`` on accelerators (wide
+        kernels). Fixed per backend, so results stay independent of the chunk size.
+
+    Examples
+    --------
+    >>> map_batch() in (1, GPU_MAP_BATCH)
+    True
+    """
     return 1 if jax.default_backend() == "cpu" else GPU_MAP_BATCH
 
 
 def resolve_sampler(model: Model, protocols: Sequence[Protocol], sampler: str) -> str:
     """The sampler a run uses: ``auto`` → ``sufficient`` when every protocol has it, else
-    ``candidates``. Raises for ``sufficient`` where it is not defined."""
+    ``candidates``.
+
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocols : sequence of Protocol
+        The protocols of the run.
+    sampler : {"auto", "sufficient", "candidates"}
+        The requested sampler.
+
+    Returns
+    -------
+    str
+        ``"sufficient"`` or ``"candidates"``.
+
+    Raises
+    ------
+    ValueError
+        An unknown sampler, or ``sufficient`` where it is not defined.
+
+    Examples
+    --------
+    >>> from align_theory import Align, BernoulliModel, Shortlist
+    >>> resolve_sampler(BernoulliModel(1.0, 1.0), [Align(2, 8)], "auto")
+    'sufficient'
+    >>> resolve_sampler(BernoulliModel(1.0, 1.0), [Align(2, 8), Shortlist(8, 2)], "auto")
+    'candidates'
+    """
     if sampler not in SAMPLERS:
         raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
     every = all(supports_sufficient(model, p) for p in protocols)
@@ -128,7 +169,30 @@ def chunk_trials(
 ) -> int:
     """Default trials per chunk: the largest multiple of ``BLOCK`` whose working set,
     ``trial_width`` float32 words per trial (× ``batch`` grid points), fits ``CHUNK_BYTES``;
-    at least one block. The peak memory of a run is therefore independent of ``trials``."""
+    at least one block. The peak memory of a run is therefore independent of ``trials``.
+
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocols : sequence of Protocol
+        The protocols of one program.
+    sampler : {"auto", "sufficient", "candidates"}
+        The sampler.
+    batch : int
+        Grid points evaluated together (sweeps).
+
+    Returns
+    -------
+    int
+        Trials per chunk, a positive multiple of ``BLOCK``.
+
+    Examples
+    --------
+    >>> from align_theory import Align, GaussianModel
+    >>> chunk_trials(GaussianModel(), [Align(8, 8, "judge")], "sufficient") % BLOCK
+    0
+    """
     spec = model_spec(model, max(p.n for p in protocols))
     width = trial_width(spec.static, list(protocols), resolve_sampler(model, protocols, sampler))
     blocks = CHUNK_BYTES // (4 * width * batch * BLOCK)
@@ -151,20 +215,28 @@ def _t1_pairs(protocols: Sequence[Protocol]) -> tuple[tuple[int, int], ...]:
 
 @lru_cache(maxsize=128)
 def _program(
-    static: Any, protocols: tuple[Protocol, ...], sampler: str, nb: int, batched: bool
+    static: Any,
+    protocols: tuple[Protocol, ...],
+    sampler: str,
+    nb: int,
+    batched: bool,
+    ndev: int = 1,
 ) -> Callable[..., tuple[jax.Array, ...]]:
-    """The jitted chunk program: (params, root key, first block, valid (nb,)) → per-block
-    (count, mean (P,), centred cross-products (P, P), T1 violations (pairs,))."""
+    """The jitted chunk program: (params, root key, block indices (nb,), valid (nb,)) →
+    per-block (count, mean (P,), centred cross-products (P, P), T1 violations (pairs,)).
+
+    With ``ndev`` > 1 the blocks are split over the first ``ndev`` local devices
+    (``jax.shard_map`` over a one-axis mesh; parameters and key replicated): one compiled
+    program, each device mapping over its own blocks. ``nb`` must be a multiple of ndev."""
     block = block_utilities(static, protocols, sampler)
     pairs = _t1_pairs(protocols)
 
     def chunk(
-        params: dict[str, jax.Array], root: jax.Array, first: jax.Array, valid: jax.Array
+        params: dict[str, jax.Array], root: jax.Array, idx: jax.Array, valid: jax.Array
     ) -> tuple[jax.Array, ...]:
-        idx = first + jnp.arange(nb, dtype=jnp.uint32)
         keys = jax.vmap(lambda i: jax.random.fold_in(root, i))(idx)
 
-        def one_block(kv: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, ...]:
+        def full_block(kv: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, ...]:
             # one block per step of a sequential map: the same compiled body (hence the same
             # float32 rounding) whatever the chunk size, and one block's memory at a time
             key, nvalid = kv
@@ -179,20 +251,81 @@ def _program(
                 viol = jnp.stack([((u[i] < u[j]) & mask).sum() for i, j in pairs])
             else:
                 viol = jnp.zeros((0,), jnp.int32)
-            return cnt, mean, cov, viol
+            return cnt, mean, cov, viol.astype(jnp.int32)
+
+        def empty_block(kv: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, ...]:
+            p = len(protocols)
+            return (
+                jnp.float32(0.0),
+                jnp.zeros((p,), jnp.float32),
+                jnp.zeros((p, p), jnp.float32),
+                jnp.zeros((len(pairs),), jnp.int32),
+            )
+
+        def one_block(kv: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, ...]:
+            # padding blocks of the last chunk (the program's shape does not depend on
+            # ``trials``) are skipped: lax.cond runs one branch on the CPU
+            return jax.lax.cond(kv[1] > 0, full_block, empty_block, kv)
 
         mb = min(map_batch(), nb)
-        return jax.lax.map(one_block, (keys, valid), batch_size=mb if mb > 1 else None)
+        if mb > 1:  # accelerators: wide vmapped steps, padding computed and masked
+            return jax.lax.map(full_block, (keys, valid), batch_size=mb)
+        return jax.lax.map(one_block, (keys, valid))
 
-    if batched:
-        return jax.jit(jax.vmap(chunk, in_axes=(0, None, None, None)))
-    return jax.jit(chunk)
+    body = jax.vmap(chunk, in_axes=(0, None, None, None)) if batched else chunk
+    if ndev == 1:
+        return jax.jit(body)
+    mesh = Mesh(np.array(jax.local_devices()[:ndev]), ("d",))
+    spread = jax.shard_map(
+        body,
+        mesh=mesh,
+        in_specs=(P(), P(), P("d"), P("d")),
+        out_specs=P(None, "d") if batched else P("d"),
+        check_vma=False,
+    )
+    return jax.jit(spread)
 
 
-def root_key(seed: int) -> jax.Array:
-    """The run's root key: ``jax.random.key(seed mod 2³²)`` folded with each further 32-bit
-    word of ``seed`` (low to high), so every non-negative integer seed is distinct."""
-    key = jax.random.key(int(seed) & 0xFFFFFFFF)
+def devices_for(chunk_blocks: int) -> int:
+    """Devices a chunk of ``chunk_blocks`` blocks is spread over: every local device of the
+    default backend (several host devices on the CPU, see
+    :mod:`align_theory.montecarlo.config`), at most one per block.
+
+    Examples
+    --------
+    >>> devices_for(1)
+    1
+    """
+    return max(1, min(len(jax.local_devices()), chunk_blocks))
+
+
+def root_key(seed: int, impl: str | None = None) -> jax.Array:
+    """The run's root key.
+
+    ``jax.random.key(seed mod 2³², impl)`` folded with each further 32-bit word of ``seed``
+    (low to high), so every non-negative integer seed is distinct.
+
+    Parameters
+    ----------
+    seed : int
+        A non-negative integer of any size.
+    impl : str, optional
+        ``threefry2x32``, ``rbg`` or ``unsafe_rbg``; default
+        :func:`align_theory.montecarlo.config.prng_impl` (``ALIGN_THEORY_PRNG``).
+
+    Returns
+    -------
+    jax.Array
+        A typed PRNG key.
+
+    Examples
+    --------
+    >>> import jax
+    >>> a, b = root_key(5), root_key(5 + 2**32)
+    >>> bool((jax.random.key_data(a) == jax.random.key_data(b)).all())
+    False
+    """
+    key = jax.random.key(int(seed) & 0xFFFFFFFF, impl=impl or config.prng_impl())
     rest = int(seed) >> 32
     while rest:
         key = jax.random.fold_in(key, rest & 0xFFFFFFFF)
@@ -263,18 +396,22 @@ def run_stream(
     if chunk % BLOCK or chunk <= 0:
         raise ValueError(f"chunk must be a positive multiple of BLOCK={BLOCK}, got {chunk!r}")
     total_blocks = -(-trials // BLOCK)
-    nb = chunk // BLOCK
-    nb = min(nb, 1 << max(0, (total_blocks - 1).bit_length()))  # fewer distinct programs
+    nb = chunk // BLOCK  # the program's shape: independent of ``trials`` (no recompiles)
+    ndev = devices_for(nb)
+    nb = ndev * -(-nb // ndev)
     batched = len(specs) > 1
     static = specs[0].static
-    prog = _program(static, protocols, sampler, nb, batched)
+    prog = _program(static, protocols, sampler, nb, batched, ndev)
     if batched:
-        params = as_device_params(
-            {k: np.stack([s.params[k] for s in specs]) for k in specs[0].params}
-        )
+        host_params = {k: np.stack([s.params[k] for s in specs]) for k in specs[0].params}
     else:
-        params = as_device_params(specs[0].params)
+        host_params = specs[0].params
+    params = as_device_params(host_params)
     root = root_key(seed)
+    # blocks are dealt to the devices in turn (device d gets blocks d, d + D, ...), so a
+    # short last chunk still keeps every device busy; outputs are put back in block order
+    order = np.arange(nb).reshape(-1, ndev).T.reshape(-1)
+    back = np.argsort(order)
     pairs = len(_t1_pairs(protocols))
     accs = [_Acc(len(protocols), pairs) for _ in specs]
     starts = range(0, total_blocks, nb)
@@ -288,18 +425,23 @@ def run_stream(
         leave=False,
     )
 
-    def launch(b0: int) -> tuple[int, tuple[jax.Array, ...]]:
-        valid = np.clip(trials - (b0 + np.arange(nb)) * BLOCK, 0, BLOCK).astype(np.int32)
-        return b0, prog(params, root, jnp.uint32(b0), jnp.asarray(valid))
+    def launch(c: int) -> tuple[int, tuple[jax.Array, ...]]:
+        b0 = starts[c]
+        blocks = b0 + order
+        valid = np.clip(trials - blocks * BLOCK, 0, BLOCK).astype(np.int32)
+        return b0, prog(params, root, jnp.asarray(blocks, jnp.uint32), jnp.asarray(valid))
 
     stop: BaseException | None = None
     try:
-        pending = launch(starts[0])
-        for nxt in [*starts[1:], None]:
-            b0, out = pending
-            if nxt is not None:
-                pending = launch(nxt)  # dispatch the next chunk before reading this one
-            host = [np.asarray(a) for a in out]
+        pending = [launch(0)]
+        nxt = 1
+        while pending:
+            b0, out = pending.pop(0)
+            if nxt < len(starts):
+                pending.append(launch(nxt))  # dispatch the next chunk before reading this one
+                nxt += 1
+            ax = 1 if batched else 0
+            host = [np.take(np.asarray(a), back, axis=ax) for a in out]
             for s, acc in enumerate(accs):
                 acc.add(*(h[s] if batched else h for h in host))
             done = min(trials, (b0 + nb) * BLOCK)
@@ -328,12 +470,42 @@ def simulate(
 ) -> Estimate:
     """Monte Carlo estimate of E[x of the protocol's output] under ``model``.
 
-    ``trials`` independent questions (≥ 2); the standard error is the sample standard
-    deviation over √trials. ``sampler``: ``auto`` | ``sufficient`` | ``candidates`` (module
-    docstring). ``chunk``: trials per device call, a multiple of ``BLOCK`` (default
-    :func:`chunk_trials`); results do not depend on it. ``on_chunk(trials_done)`` is called
-    after each chunk. Raises :class:`SimulationInterrupted` (with ``.partial``) when
-    interrupted after the first chunk.
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocol : Protocol
+        Any registered protocol the model defines.
+    trials : int
+        Independent questions (≥ 2).
+    seed : int
+        Non-negative; same seed, same numbers (same backend and JAX version).
+    sampler : {"auto", "sufficient", "candidates"}
+        See the module docstring.
+    chunk : int, optional
+        Trials per device call, a multiple of ``BLOCK`` (default :func:`chunk_trials`);
+        results do not depend on it.
+    progress : bool, optional
+        Progress bar: None shows it for runs longer than about two seconds.
+    on_chunk : callable, optional
+        Called with the number of trials done after each chunk.
+
+    Returns
+    -------
+    Estimate
+        The mean and its standard error (sample standard deviation over √trials).
+
+    Raises
+    ------
+    SimulationInterrupted
+        On a KeyboardInterrupt after the first chunk (``.partial`` holds the estimate).
+
+    Examples
+    --------
+    >>> from align_theory import GaussianModel, RandomPick
+    >>> est = simulate(GaussianModel(mu=1.0), RandomPick(4), trials=2048, progress=False)
+    >>> est.trials, abs(est.mean - 1.0) < 4 * est.stderr
+    (2048, True)
     """
     _check_run(trials, seed)
     check_supported(model, [protocol])
@@ -368,10 +540,34 @@ def simulate_each(
     on_chunk: Callable[[int], None] | None = None,
 ) -> tuple[Estimate, ...]:
     """One :class:`Estimate` per protocol from a single compiled program (one compile for
-    the lot). With the ``sufficient`` sampler (``auto`` when every protocol has it) protocol
-    j draws from its own stream, ``fold_in(block key, j)``, so ``simulate_each(m, [p, …])[0]``
+    the lot).
+
+    With the ``sufficient`` sampler (``auto`` when every protocol has it) protocol j draws
+    from its own stream, ``fold_in(block key, j)``, so ``simulate_each(m, [p, …])[0]``
     equals ``simulate(m, p)``; with ``candidates`` the protocols share their draws as in
-    :func:`compare`. Other keywords as in :func:`simulate`.
+    :func:`compare`.
+
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocols : sequence of Protocol
+        Non-empty.
+    trials, seed, sampler, chunk, progress, on_chunk
+        As in :func:`simulate`.
+
+    Returns
+    -------
+    tuple of Estimate
+        One per protocol, in order.
+
+    Examples
+    --------
+    >>> from align_theory import Align, GaussianModel, SingleAgent
+    >>> a, s = simulate_each(GaussianModel(), [Align(2, 2), SingleAgent(4, 2)],
+    ...                      trials=2048, progress=False)
+    >>> a.trials == s.trials == 2048
+    True
     """
     if not protocols:
         raise ValueError("protocols must be a non-empty sequence")
@@ -419,8 +615,31 @@ def compare(
     Returns per-protocol estimates, the paired difference E[u_i − u_j] for every pair i < j
     with its own standard error, and the number of draws violating T1's pointwise order
     x_Align ≥ x_SA for each (Align exact, SingleAgent) pair reading the same pool. Uses the
-    exact-candidates sampler (``sampler='auto'`` means the same); other keywords as in
-    :func:`simulate`.
+    exact-candidates sampler (``sampler='auto'`` means the same).
+
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocols : sequence of Protocol
+        Non-empty.
+    trials, seed, chunk, progress, on_chunk
+        As in :func:`simulate`.
+    sampler : {"candidates", "auto"}
+        Common random numbers need every candidate drawn.
+
+    Returns
+    -------
+    CompareResult
+        Estimates, paired differences and T1 violation counts.
+
+    Examples
+    --------
+    >>> from align_theory import Align, GaussianModel, SingleAgent
+    >>> res = compare(GaussianModel(), [Align(2, 2), SingleAgent(4, 2)], trials=2048,
+    ...               progress=False)
+    >>> res.t1_pairs, res.t1_violations, res.diffs[(0, 1)].mean >= 0
+    (((0, 1),), 0, True)
     """
     if not protocols:
         raise ValueError("protocols must be a non-empty sequence")
