@@ -74,8 +74,12 @@ def _ties(model: Model, rng: np.random.Generator, t: int, n: int) -> dict[str, n
     if isinstance(model, BernoulliModel):
         base["vote_tie"] = rng.random((t, model.wrong_answers + 1))
     elif isinstance(model, EmpiricalPool):
-        base["question"] = rng.integers(0, model.shape[0], size=t)
-        base["vote_tie"] = rng.random((t, int(model.answers.max()) + 3))
+        q, a, k = model.shape
+        base["question"] = rng.integers(0, q, size=t)
+        # a uniform sub-pool: a random order of the agents and of each agent's samples
+        base["agent_order"] = np.argsort(rng.random((t, a)), axis=1)
+        base["sample_order"] = np.argsort(rng.random((t, a, k)), axis=2)
+        base["vote_tie"] = rng.random((t, int(model.answers.max()) + 2 + a * k))
     return base
 
 
@@ -110,31 +114,27 @@ def _layout(
             True,
         )
     # empirical pool
-    qn, a_rec, k_rec = model.shape
+    _, a_rec, k_rec = model.shape
     qi = base["question"]
-    if g == 1:
-        if n > a_rec * k_rec:
-            raise ValueError(
-                f"n={n} exceeds the recorded candidates per question ({a_rec * k_rec})"
-            )
+    if g > a_rec or k > k_rec:
+        raise ValueError(
+            f"a layout of {g} agent(s) x {k} candidate(s) exceeds the recorded {a_rec} x "
+            f"{k_rec}; choose agents= so that n/agents <= {k_rec}, or use pool.pooled()"
+        )
+    agents = base["agent_order"][:, :g]
+    samples = np.take_along_axis(base["sample_order"], agents[:, :, None], axis=1)[:, :, :k]
 
-        def pick(arr: np.ndarray) -> np.ndarray:
-            return arr.reshape(qn, -1)[qi, :n].reshape(t, 1, n)
-
-    else:
-        if g > a_rec or k > k_rec:
-            raise ValueError(
-                f"layout of {g} agents x {k} candidates exceeds the recorded {a_rec} x {k_rec}"
-            )
-
-        def pick(arr: np.ndarray) -> np.ndarray:
-            return arr[qi, :g, :k]
+    def pick(arr: np.ndarray) -> np.ndarray:
+        rows = np.take_along_axis(arr[qi], agents[:, :, None], axis=1)
+        return np.take_along_axis(rows, samples, axis=2)
 
     correct = pick(model.correct)
     ans = pick(model.answers)
-    # re-code answers so that 0 = the correct answer, positives = wrong ones, -1 unparsed
+    # re-code answers so that 0 = the correct answer, positives = wrong ones, and each
+    # unparsed candidate a class of its own
     corr_id = np.where(correct.any(axis=(1, 2)), _first_correct_id(correct, ans), -2)
-    recoded = np.where(ans == corr_id[:, None, None], 0, np.where(ans < 0, -1, ans + 1))
+    own = int(model.answers.max()) + 2 + np.arange(n).reshape(1, g, k)
+    recoded = np.where(ans == corr_id[:, None, None], 0, np.where(ans < 0, own, ans + 1))
     return _Pool(
         correct.astype(float),
         pick(model.agent_score),
@@ -206,7 +206,8 @@ def _principal_pick(
 
 def _vote(answer: np.ndarray, mask: np.ndarray | None, vote_tie: np.ndarray) -> np.ndarray:
     """1.0 where the plurality answer (over ``mask``-ed candidates) is the correct one (id 0).
-    Unparsed answers (id -1) never win. Ties broken by the per-trial uniforms."""
+    Negative ids never win (recorded pools give each unparsed candidate an id of its own).
+    Ties broken by the per-trial uniforms."""
     t = answer.shape[0]
     ids = answer.reshape(t, -1)
     w = np.ones(ids.shape) if mask is None else mask.reshape(t, -1).astype(float)
@@ -262,11 +263,7 @@ def _utility(model: Model, proto: Protocol, pool: _Pool) -> np.ndarray:
             )
         if isinstance(proto, MajorityVote):
             return _vote(pool.answer, None, pool.vote_tie)
-        acc = (
-            fy > 0.5
-            if isinstance(model, BernoulliModel)
-            else fy >= np.median(fy, axis=1, keepdims=True)
-        )
+        acc = fy > 0.5  # verdicts in model B; recorded scores above 1/2 in a pool
         none = ~acc.any(axis=1, keepdims=True)
         mask = acc | none
         return _vote(pool.answer, mask, pool.vote_tie)

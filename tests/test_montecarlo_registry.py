@@ -66,7 +66,7 @@ def _pool() -> EmpiricalPool:
     shape = (30, 8, 8)
     correct = rng.random(shape) < rng.random((30, 1, 1))
     answers = np.where(correct, 7, rng.integers(0, 4, shape))
-    answers[rng.random(shape) < 0.05] = -1
+    answers[(rng.random(shape) < 0.05) & ~correct] = -1  # unparsed answers are graded wrong
     return EmpiricalPool(
         correct, answers, correct + rng.normal(0, 1, shape), correct + rng.normal(0, 0.5, shape)
     )

@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from align_theory.models import GaussianModel, Model
+from align_theory.models import EmpiricalPool, GaussianModel, Model
 from align_theory.montecarlo import bernoulli, empirical, gaussian
 from align_theory.montecarlo.common import CANDIDATE_RULES, Params, Pool
 from align_theory.montecarlo.specs import (
@@ -158,6 +158,15 @@ def check_supported(model: Model, protocols: Sequence[Protocol]) -> None:
             raise ValueError(
                 f"{spec.name} needs discrete answers: use BernoulliModel or EmpiricalPool"
             )
+        if isinstance(model, EmpiricalPool):
+            n, g = pool_layout(proto)
+            _, a_rec, k_rec = model.shape
+            if g > a_rec or n // g > k_rec:
+                raise ValueError(
+                    f"{proto!r} reads {g} agent(s) x {n // g} candidate(s) but the pool holds "
+                    f"{a_rec} agent(s) x {k_rec}; choose agents= so that n/agents <= {k_rec}, "
+                    "or use pool.pooled() to read all candidates as one pipeline"
+                )
 
 
 def block_utilities(

@@ -82,8 +82,10 @@ class EmpiricalStatic:
 
     @property
     def answer_width(self) -> int:
-        """Columns of a vote's count array: recorded ids + the correct one + unparsed."""
-        return int(self.pool.answers.max()) + 3
+        """Columns of a vote's count array: the correct id, the recorded ids, and one class
+        per candidate for unparsed answers."""
+        _, a, k = self.pool.shape
+        return int(self.pool.answers.max()) + 2 + a * k
 
 
 Static = GaussianStatic | BernoulliStatic | EmpiricalStatic
