@@ -259,7 +259,7 @@ class Shortlist:
     def __post_init__(self) -> None:
         positive_int("n", self.n)
         positive_int("size", self.size, 1, self.n)
-        _rule("principal", self.principal, ("exact", "judge", "bayes"))  # no vote: one agent
+        _rule("principal", self.principal, ("exact", "judge", "linear", "bayes"))  # no vote
 
     @property
     def cost(self) -> Cost:

@@ -35,9 +35,9 @@ QUAD_MODELS = {
 QUAD_PROTOCOLS: list[Protocol] = [
     Align(4, 4),
     Align(4, 4, "judge"),
-    Align(4, 4, "bayes"),
+    Align(4, 4, "linear"),  # 'bayes' has this closed form only where rho_b = rho_w
     Align(16, 2, "judge"),
-    Align(3, 7, "bayes"),
+    Align(3, 7, "linear"),
     SingleAgent(16),
     SingleAgent(12, agents=3),
     Oracle(16, agents=4),
@@ -45,7 +45,7 @@ QUAD_PROTOCOLS: list[Protocol] = [
     PrincipalBestOfN(24),
     RandomPick(16),
     Shortlist(16, 4, "judge"),
-    Shortlist(16, 4, "bayes"),
+    Shortlist(16, 4, "linear"),
     Shortlist(9, 9, "judge"),
     Shortlist(20, 3),
 ]

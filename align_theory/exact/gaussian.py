@@ -17,7 +17,9 @@ the (m+1)-th largest score and uses truncated normals for the top m.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -312,47 +314,85 @@ def _principal_params(
     return beta_s, beta_t, math.sqrt(var_s), math.sqrt(var_t), cov
 
 
-def gaussian_utility(model: GaussianModel, p: Protocol) -> float:
-    """E[x of the protocol's output] in model G (see :func:`align_theory.expected_utility`)."""
+def _g_random(model: GaussianModel, p: RandomPick) -> float:
+    return model.mu
+
+
+def _g_align(model: GaussianModel, p: Align) -> float:
+    s_a = model.sigma_agent
+    if p.principal == "bayes" and s_a > 0.0:
+        raise NotImplementedError(
+            "no closed form for Align(principal='bayes') in nested model G "
+            f"(rho_between={model.rho_between:g} < rho_within={model.rho_within:g}): the "
+            "posterior mean is not linear in (y, x̂) there; use align_theory.simulate("
+            "model, protocol, trials=..., seed=...) (both engines compute the posterior "
+            "by quadrature), or principal='linear' for the linear score's closed form"
+        )
+    bs, bt, sds, sdt, cov = _principal_params(model, p.principal, s_a)
+    return model.mu + group_select(p.agents, p.per_agent, bs, bt, sds, sdt, cov)
+
+
+def _g_best_of(model: GaussianModel, p: SingleAgent | PrincipalBestOfN | Oracle) -> float:
+    """argmax over the pool of a noisy copy of x: y (SingleAgent), x̂ (PrincipalBestOfN) or x
+    itself (Oracle); several agents make the pool nested (agent shifts and offsets)."""
     mu, sw, s_a = model.mu, model.sigma_within, model.sigma_agent
-    if isinstance(p, MajorityVote | FilterVote):
-        raise ValueError(
-            f"{type(p).__name__} needs discrete answers: use BernoulliModel or EmpiricalPool"
-        )
-    _check_pool("agents * per_agent" if isinstance(p, Align) else "n", p.n)
-    if isinstance(p, RandomPick):
-        return mu
-    if isinstance(p, Align):
-        if p.principal == "bayes" and s_a > 0.0:
-            raise NotImplementedError(
-                "no closed form for Align(principal='bayes') in nested model G "
-                f"(rho_between={model.rho_between:g} < rho_within={model.rho_within:g}): the "
-                "posterior mean is not linear in (y, x̂) there; use align_theory.simulate("
-                "model, protocol, trials=..., seed=...) (both engines compute the posterior "
-                "by quadrature), or principal='linear' for the linear score's closed form"
-            )
-        bs, bt, sds, sdt, cov = _principal_params(model, p.principal, s_a)
-        return mu + group_select(p.agents, p.per_agent, bs, bt, sds, sdt, cov)
-    if isinstance(p, SingleAgent | PrincipalBestOfN | Oracle):
-        if isinstance(p, SingleAgent):
-            noise, offs = model.tau, model.offsets(p.agents)
-        elif isinstance(p, PrincipalBestOfN):
-            noise, offs = model.judge_noise, np.zeros(p.agents)
-        else:
-            noise, offs = 0.0, np.zeros(p.agents)
-        s_sel = math.hypot(sw, noise)
-        rr = 1.0 if s_sel == 0.0 else sw / s_sel
-        if p.agents == 1 or (s_a == 0.0 and not np.any(offs != offs[0])):
-            return mu + rr * sw * expected_max_normal(p.n)
-        resid2 = sw * sw * (1.0 - rr * rr)
-        k = p.n // p.agents
-        return mu + group_select(
-            p.agents, k, s_sel, rr * sw, s_a, math.sqrt(s_a**2 + resid2), s_a**2, offs
-        )
-    if isinstance(p, Shortlist):
-        bs, bt, sds, sdt, cov = _principal_params(model, p.principal, 0.0)
-        if p.size == p.n:
-            # all n go to the principal: n groups of one candidate each (V ~ N(0, 1))
-            return mu + group_select(p.n, 1, bs, bt, sds, sdt, cov)
-        return mu + _shortlist_select(p.n, p.size, bs, bt, sds, sdt, cov)
-    raise TypeError(f"unknown protocol {p!r}")
+    if isinstance(p, SingleAgent):
+        noise, offs = model.tau, model.offsets(p.agents)
+    elif isinstance(p, PrincipalBestOfN):
+        noise, offs = model.judge_noise, np.zeros(p.agents)
+    else:
+        noise, offs = 0.0, np.zeros(p.agents)
+    s_sel = math.hypot(sw, noise)
+    rr = 1.0 if s_sel == 0.0 else sw / s_sel
+    if p.agents == 1 or (s_a == 0.0 and not np.any(offs != offs[0])):
+        return mu + rr * sw * expected_max_normal(p.n)
+    resid2 = sw * sw * (1.0 - rr * rr)
+    k = p.n // p.agents
+    return mu + group_select(
+        p.agents, k, s_sel, rr * sw, s_a, math.sqrt(s_a**2 + resid2), s_a**2, offs
+    )
+
+
+def _g_shortlist(model: GaussianModel, p: Shortlist) -> float:
+    bs, bt, sds, sdt, cov = _principal_params(model, p.principal, 0.0)
+    if p.size == p.n:
+        # all n go to the principal: n groups of one candidate each (V ~ N(0, 1))
+        return model.mu + group_select(p.n, 1, bs, bt, sds, sdt, cov)
+    return model.mu + _shortlist_select(p.n, p.size, bs, bt, sds, sdt, cov)
+
+
+def _g_vote(model: GaussianModel, p: MajorityVote | FilterVote) -> float:
+    raise ValueError(
+        f"{type(p).__name__} needs discrete answers: use BernoulliModel or EmpiricalPool"
+    )
+
+
+_GAUSSIAN: dict[type, Callable[[GaussianModel, Any], float]] = {
+    RandomPick: _g_random,
+    Align: _g_align,
+    SingleAgent: _g_best_of,
+    PrincipalBestOfN: _g_best_of,
+    Oracle: _g_best_of,
+    Shortlist: _g_shortlist,
+    MajorityVote: _g_vote,
+    FilterVote: _g_vote,
+}
+"""The model G closed form of each registered protocol class (one entry per class)."""
+
+
+def gaussian_utility(model: GaussianModel, p: Protocol) -> float:
+    """E[x of the protocol's output] in model G (see :func:`align_theory.expected_utility`).
+
+    Dispatches on the protocol's class (one closed form per registered protocol).
+
+    Examples
+    --------
+    >>> round(gaussian_utility(GaussianModel(tau=0.0), SingleAgent(2)), 6)  # e_2 = 1/√π
+    0.56419
+    """
+    rule = _GAUSSIAN.get(type(p))
+    if rule is None:
+        raise TypeError(f"unknown protocol {p!r}")
+    if not isinstance(p, MajorityVote | FilterVote):
+        _check_pool("agents * per_agent" if isinstance(p, Align) else "n", p.n)
+    return float(rule(model, p))
