@@ -99,7 +99,7 @@ def _pool(seed: int = 0) -> EmpiricalPool:
     shape = (30, 4, 6)
     correct = rng.random(shape) < rng.random((30, 1, 1))
     answers = np.where(correct, 7, rng.integers(0, 4, shape))
-    answers[rng.random(shape) < 0.05] = -1
+    answers[(rng.random(shape) < 0.05) & ~correct] = -1  # unparsed answers are graded wrong
     return EmpiricalPool(
         correct, answers, correct + rng.normal(0, 1, shape), correct + rng.normal(0, 0.5, shape)
     )
@@ -156,20 +156,22 @@ def test_jax_candidates_match_numpy_reference(which: str) -> None:
             )
 
 
-def test_empirical_pool_matches_reference() -> None:
-    pool = _pool()
+@pytest.mark.parametrize("pooled", [False, True], ids=["4x6", "pooled-1x24"])
+def test_empirical_pool_matches_reference(pooled: bool) -> None:
+    pool = _pool().pooled() if pooled else _pool()
+    g = 1 if pooled else 4
     protos = [
-        Align(4, 6, "judge"),
-        Align(2, 6, "exact"),
-        SingleAgent(24),
-        SingleAgent(12, 2),
-        RandomPick(24),
-        Oracle(24),
-        PrincipalBestOfN(24),
-        Shortlist(24, 4, "judge"),
-        MajorityVote(24),
-        FilterVote(24),
+        SingleAgent(24, g),
+        RandomPick(24, g),
+        Oracle(24, g),
+        PrincipalBestOfN(24, g),
+        MajorityVote(24, g),
+        FilterVote(24, g),
+        Shortlist(24, 4, "judge") if pooled else Shortlist(6, 2, "judge"),
+        SingleAgent(12) if pooled else SingleAgent(12, 2),
     ]
+    if not pooled:
+        protos += [Align(4, 6, "judge"), Align(2, 6, "exact")]
     assert resolve_sampler(pool, protos, "auto") == "candidates"
     mine = compare(pool, protos, trials=20_000, seed=4, progress=False)
     ref = reference.compare(pool, protos, trials=20_000, seed=4)

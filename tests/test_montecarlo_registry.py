@@ -140,7 +140,9 @@ def _runs(mname: str, kind: str) -> dict[Protocol, Estimate]:
     elif kind == "candidates":
         ests = compare(model, protos, trials=TRIALS, seed=2, progress=False).estimates
     else:
-        ests = reference.compare(model, protos, trials=TRIALS, seed=3).estimates
+        # the numpy reference is slow (nested 'bayes' integrates a posterior per proposal):
+        # a quarter of the trials, its wider standard error enters the 4-se tolerance
+        ests = reference.compare(model, protos, trials=TRIALS // 4, seed=3).estimates
     return dict(zip(protos, ests, strict=True))
 
 
