@@ -133,3 +133,25 @@ def test_sweep_refuses_other_configuration(tmp_path: Path) -> None:
             out=out,
             progress=False,
         )
+
+
+@pytest.mark.parametrize("left", ["", "rho,kap"], ids=["empty", "half-header"])
+def test_sweep_csv_left_empty_or_half_written_by_a_kill_resumes(tmp_path: Path, left: str) -> None:
+    out = tmp_path / "g.csv"
+    full = sweep(g_factory, PROTOS, GRID, trials=2048, seed=2, batch=2, out=out, progress=False)
+    out.write_text(left)  # the kill came while the header was being written
+    rows = sweep(g_factory, PROTOS, GRID, trials=2048, seed=2, batch=2, out=out, progress=False)
+    assert [(r["point"], r["protocol"]) for r in rows] == [
+        (r["point"], r["protocol"]) for r in full
+    ]
+    again = sweep(g_factory, PROTOS, GRID, trials=2048, seed=2, batch=2, out=out, progress=False)
+    assert len(again) == len(full)  # the rewritten file reads back whole
+
+
+def test_sweep_with_a_torn_manifest_starts_over(tmp_path: Path) -> None:
+    out = tmp_path / "g.csv"
+    full = sweep(g_factory, PROTOS, GRID, trials=2048, seed=2, batch=2, out=out, progress=False)
+    (tmp_path / "g.csv.manifest.json").write_text('{"format": "align')
+    rows = sweep(g_factory, PROTOS, GRID, trials=2048, seed=2, batch=2, out=out, progress=False)
+    assert len(rows) == len(full)
+    assert json.loads((tmp_path / "g.csv.manifest.json").read_text())["trials"] == 2048

@@ -125,12 +125,17 @@ Row = dict[str, Any]
 
 
 def _read_csv(path: Path, columns: list[str]) -> list[Row]:
-    """Rows of an (older) CSV sweep file; a torn last line is cut off."""
+    """Rows of an (older) CSV sweep file; a torn last line is cut off, and a file a kill
+    left empty or with a half-written header gets its header written again."""
     data = path.read_bytes()
     if data and not data.endswith(b"\n"):
         cut = data.rfind(b"\n") + 1
         with path.open("r+b") as fh:
             fh.truncate(cut)
+    if path.stat().st_size == 0:
+        with path.open("w", newline="") as fh:
+            csv.writer(fh).writerow(columns)
+        return []
     rows = []
     with path.open(newline="") as fh:
         reader = csv.DictReader(fh)
@@ -320,8 +325,12 @@ def sweep(
     found: list[Row] = []
     if path is not None:
         mpath = path.with_name(path.name + ".manifest.json")
-        if mpath.exists() and (path.exists() or _parts_dir(path).exists()):
-            old = json.loads(mpath.read_text())
+        old_text = mpath.read_text() if mpath.exists() else ""
+        try:
+            old = json.loads(old_text) if old_text else None
+        except json.JSONDecodeError:  # a kill while the manifest was written: no row is kept
+            old = None
+        if old is not None and (path.exists() or _parts_dir(path).exists()):
             if not _same_config(old, man):
                 raise ValueError(
                     f"{path} holds a sweep with a different configuration; "
@@ -330,7 +339,9 @@ def sweep(
             found = _read_csv(path, columns) if as_csv else _read_parquet(path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            mpath.write_text(json.dumps(man, indent=1, default=str))
+            tmp = mpath.with_name(mpath.name + ".tmp")
+            tmp.write_text(json.dumps(man, indent=1, default=str))
+            os.replace(tmp, mpath)
             if as_csv:
                 with path.open("w", newline="") as fh:
                     csv.writer(fh).writerow(columns)
