@@ -744,7 +744,11 @@ class EmpiricalPool:
 
         Examples
         --------
-        >>> EmpiricalPool.from_run("runs/gsm8k-qwen0.5b-m4k4").shape  # doctest: +SKIP
+        The stored run of the repository (a checkout, not an installed wheel):
+
+        >>> import align_theory
+        >>> run = Path(align_theory.__file__).parents[1] / "runs" / "gsm8k-qwen0.5b-m4k4"
+        >>> EmpiricalPool.from_run(run).shape
         (50, 4, 4)
         """
         folder = Path(path)
