@@ -563,6 +563,23 @@ class EmpiricalPool:
         q, a, k = self.correct.shape
         return int(q), int(a), int(k)
 
+    def tie_scale(self, scores: str) -> float:
+        """Half the smallest gap between distinct values of ``scores`` (``"agent_score"`` or
+        ``"principal_score"``), 1 when all are equal: a uniform tie-break scaled by it orders
+        only equal scores, never continuous ones (the Monte Carlo engines use it).
+
+        Examples
+        --------
+        >>> z = np.zeros((1, 1, 3))
+        >>> pool = EmpiricalPool(z, z, np.array([[[0.6, 0.4, 0.6]]]), z)
+        >>> round(pool.tie_scale("agent_score"), 6)
+        0.1
+        """
+        if scores not in ("agent_score", "principal_score"):
+            raise ValueError(f"scores must be 'agent_score' or 'principal_score', got {scores!r}")
+        d = np.diff(np.unique(getattr(self, scores).astype(np.float32)))
+        return 0.5 * float(d.min()) if d.size else 1.0
+
     def answer_classes(self) -> np.ndarray:
         """``answers`` with every unparsed (−1) candidate given a class of its own.
 

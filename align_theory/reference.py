@@ -141,17 +141,11 @@ def _layout(
         pick(model.principal_score),
         np.zeros(g),
         recoded,
-        tie * _gap(model.agent_score),  # recorded scores may be continuous: the tie-break
-        tie2 * _gap(model.principal_score),  # stays below half their smallest gap
+        tie * model.tie_scale("agent_score"),  # recorded scores may be continuous: the
+        tie2 * model.tie_scale("principal_score"),  # tie-break orders equal scores only
         base["vote_tie"],
         True,
     )
-
-
-def _gap(score: np.ndarray) -> float:
-    """Half the smallest gap between distinct scores (1 when all are equal)."""
-    d = np.diff(np.unique(score.astype(np.float32)))
-    return 0.5 * float(d.min()) if d.size else 1.0
 
 
 def _first_correct_id(correct: np.ndarray, ans: np.ndarray) -> np.ndarray:

@@ -56,7 +56,7 @@ def draw_pools(
     tie2_all = jax.random.uniform(ks[1], (t, n_max))
     vote_tie = jax.random.uniform(ks[9], (t, static.answer_width))
     f = jnp.float32
-    gap_y, gap_x = _gap(model.agent_score), _gap(model.principal_score)
+    gap_y, gap_x = model.tie_scale("agent_score"), model.tie_scale("principal_score")
     base = int(model.answers.max()) + 2
     pools = {}
     for n, g in layouts:
@@ -94,9 +94,3 @@ def draw_pools(
             _accept,
         )
     return pools
-
-
-def _gap(score: np.ndarray) -> float:
-    """Half the smallest gap between distinct scores (1 when all are equal)."""
-    d = np.diff(np.unique(score.astype(np.float32)))
-    return 0.5 * float(d.min()) if d.size else 1.0
