@@ -46,7 +46,7 @@ bench: $(STAMP)
 MUTATION_TARGETS := $(foreach f,stage_operator verifier_select _agent_stage \
 	beta_binomial_majority _shortlist_b,"align_theory.exact.bernoulli.x_$(f)__mutmut_*") \
 	$(foreach f,log_rising beta_binomial_pmf pool_count_pmf _log_alt_weights plurality_table \
-	filter_vote_given_count,"align_theory.exact.compositions.x_$(f)__mutmut_*")
+	filter_vote_given_count _binom_pmf,"align_theory.exact.compositions.x_$(f)__mutmut_*")
 MUTATION_JOBS ?= 1
 
 mutation: $(STAMP)
