@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from dataclasses import fields
 
 import pytest
@@ -171,3 +172,17 @@ def test_verify_json_has_one_passing_row_per_check(capsys: pytest.CaptureFixture
     statements = {r["statement"] for r in data["reports"]}
     assert {"T1", "T2", "T3", "T5"} <= statements
     assert data["failed"] == 0, [r for r in data["reports"] if not r["passed"]]
+
+
+def test_progress_bars_are_held_back_when_stderr_is_not_a_terminal(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from align_theory.cli import _progress_to_tty
+
+    with _progress_to_tty() as say:
+        say("check 1/2")
+        sys.stderr.write("\rsimulate:  50%|#####     | 1.00k/2.00k [00:01<00:01, 1.00ktrial/s]")
+        sys.stderr.write("\nUserWarning: something real\n")
+    err = capsys.readouterr().err
+    assert "trial/s" not in err and "check 1/2" not in err
+    assert "UserWarning: something real" in err
