@@ -16,7 +16,8 @@ confidence v = P(yes) is an alternative agent score (:mod:`.report`).
 
 Run folder layout: ``manifest.json``, ``questions.jsonl`` (what was asked, with gold
 answers, so replay needs no dataset), ``samples.jsonl``, ``judge.jsonl``, and, when USC,
-debate or self-verification is asked for, ``extras.jsonl``.
+debate or self-verification is asked for, ``extras.jsonl``; their records are the typed ones
+of :mod:`align_theory.llm.records`, written through :mod:`align_theory.llm.store`.
 """
 
 from __future__ import annotations
