@@ -273,6 +273,7 @@ class KeyFields:
     sample_key: str | None = None
     sample_keys: tuple[str, ...] | None = None
     round: int | None = None
+    _key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -283,6 +284,7 @@ class KeyFields:
                 raise ValueError(f"key_fields of a {self.kind} call need {name!r}")
             if name not in layout and getattr(self, name) is not None:
                 raise ValueError(f"key_fields of a {self.kind} call have no {name!r}")
+        object.__setattr__(self, "_key", key_hash(self.to_json()))  # hashed once
 
     def to_json(self) -> dict[str, Any]:
         """The stored JSON object (only the fields of this kind)."""
@@ -300,15 +302,17 @@ class KeyFields:
         return out
 
     def key(self) -> str:
-        """The record key: :func:`key_hash` of :meth:`to_json`."""
-        return key_hash(self.to_json())
+        """The record key: :func:`key_hash` of :meth:`to_json` (computed at construction)."""
+        return self._key
 
     @classmethod
     def from_json(cls, obj: Any, what: str = "key_fields") -> KeyFields:
         """Parse and validate a stored object (``what`` names it in errors)."""
-        if isinstance(obj, dict) and obj.get("kind") not in _KINDS:
+        if not isinstance(obj, dict):
+            raise ValueError(f"{what} must be a JSON object, got {_show(obj)}")
+        if obj.get("kind") not in _KINDS:
             raise _bad(what, "kind", f"one of {_KINDS}", obj.get("kind"))
-        _fields(obj, what, _COMMON_KEY + _KEY_LAYOUT.get(obj.get("kind"), ()))
+        _fields(obj, what, _COMMON_KEY + _KEY_LAYOUT[obj["kind"]])
         kw: dict[str, Any] = {}
         for name in _KEY_LAYOUT[obj["kind"]]:
             if name == "sample_keys":
@@ -406,6 +410,12 @@ class SampleOutput:
     ``answer_method`` how it was found (:func:`~align_theory.llm.answers.extract_answer`);
     ``mean_logprob`` the mean token log-probability (None when the server gave none);
     ``latency_s`` the request's wall time and ``finished_at`` its Unix end time.
+
+    Examples
+    --------
+    >>> out = SampleOutput("2 + 1 = \\boxed{3}", "3", "boxed", -0.29, 98, 131, "stop", 57.4, 1.7e9)
+    >>> out.answer, out.prompt_tokens + out.completion_tokens
+    ('3', 229)
     """
 
     text: str
@@ -553,7 +563,14 @@ class SampleRecord:
 @dataclass(frozen=True)
 class JudgeOutput:
     """What a successful judge call returned: x̂ = P(yes) / (P(yes) + P(no)) from the first
-    token's top log-probabilities (None when neither appears), the reply, and costs."""
+    token's top log-probabilities (None when neither appears), the reply, and costs.
+
+    Examples
+    --------
+    >>> out = JudgeOutput(0.33, "no", {"no": -0.97, "yes": -1.99}, 408, 1, 16.4, 1.7e9)
+    >>> out.xhat, out.reply
+    (0.33, 'no')
+    """
 
     xhat: float | None
     reply: str
@@ -699,6 +716,12 @@ class ExtraOutput:
     * ``debate``: ``answer``, the extracted answer of the updated solution.
 
     The fields of other kinds stay None and are not stored.
+
+    Examples
+    --------
+    >>> out = ExtraOutput("The most consistent response is Response 2.", 1263, 9, 1, "s1")
+    >>> out.choice, out.chosen_key, out.answer
+    (1, 's1', None)
     """
 
     text: str

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar, cast
 
 from align_theory.llm.records import (
     ExtraRecord,
@@ -83,14 +83,22 @@ def read_records(path: Path, stats: StoreStats | None = None) -> Iterator[dict[s
         yield rec
 
 
-def _numbered(path: Path, stats: StoreStats | None) -> Iterator[tuple[int, dict[str, Any]]]:
-    st = stats if stats is not None else StoreStats()
+def _open(path: Path) -> IO[bytes] | None:
+    """``path``, or its gzipped copy ``path.gz`` when only that exists, opened for reading."""
+    if path.exists():
+        return path.open("rb")
     gz = path.with_name(path.name + ".gz")
-    if not path.exists() and not gz.exists():
+    return cast(IO[bytes], gzip.open(gz, "rb")) if gz.exists() else None
+
+
+def _numbered(path: Path, stats: StoreStats | None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, raw record) of each complete record line (:func:`read_records`)."""
+    st = stats if stats is not None else StoreStats()
+    opened = _open(path)
+    if opened is None:
         return
-    opened: IO[bytes] = path.open("rb") if path.exists() else gzip.open(gz, "rb")  # type: ignore[assignment]
     with opened as fh:
-        for raw in fh:
+        for number, raw in enumerate(fh, start=1):
             st.lines += 1
             if not raw.endswith(b"\n"):
                 st.partial_lines += 1
@@ -107,7 +115,7 @@ def _numbered(path: Path, stats: StoreStats | None) -> Iterator[tuple[int, dict[
                 st.failed += 1
             else:
                 st.ok += 1
-            yield st.lines, rec
+            yield number, rec
 
 
 def load_records(path: Path, record_type: type[R], stats: StoreStats | None = None) -> list[R]:
@@ -167,7 +175,18 @@ def read_manifest(path: Path) -> Manifest:
 
 
 def write_manifest(path: Path, manifest: Manifest) -> None:
-    """Write the manifest atomically (:func:`write_json_atomic`)."""
+    """Write the manifest atomically (:func:`write_json_atomic`).
+
+    Examples
+    --------
+    >>> import tempfile, align_theory
+    >>> run = Path(align_theory.__file__).parents[1] / "runs" / "gsm8k-qwen0.5b-m4k4"
+    >>> m = read_manifest(run / "manifest.json")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     write_manifest(Path(tmp) / "manifest.json", m)
+    ...     (Path(tmp) / "manifest.json").read_bytes() == (run / "manifest.json").read_bytes()
+    True
+    """
     write_json_atomic(path, manifest.to_json())
 
 
@@ -232,7 +251,22 @@ class JsonlStore:
         self.close()
 
     def append(self, record: _Record) -> None:
-        """Write one record as one line, in a single write, then flush and fsync."""
+        """Write one record's ``to_json()`` as one canonical JSON line, in a single write,
+        then flush and fsync.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from align_theory.llm.records import CallError, KeyFields, SamplingParams
+        >>> kf = KeyFields("sample", "toy", "0", "m", SamplingParams(), "p", seed=1,
+        ...                agent="a0", index=0)
+        >>> rec = SampleRecord(kf, attempts=3, error=CallError("timeout", "read timeout"))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with JsonlStore(Path(tmp) / "samples.jsonl") as store:
+        ...         store.append(rec)
+        ...     load_records(store.path, SampleRecord) == [rec], store.done_keys()
+        (True, set())
+        """
         if self._fh is None:
             raise RuntimeError("store is not open")
         line = (canonical_json(record.to_json()) + "\n").encode()

@@ -287,3 +287,11 @@ def _failed(rec: Record) -> Record:
     import dataclasses
 
     return dataclasses.replace(rec, output=None, error=CallError("timeout", "read timeout"))
+
+
+def test_a_gzipped_store_reads_like_the_plain_one(tmp_path: Path) -> None:
+    import gzip
+
+    (tmp_path / "judge.jsonl.gz").write_bytes(gzip.compress((RUN / "judge.jsonl").read_bytes()))
+    got = load_records(tmp_path / "judge.jsonl", JudgeRecord)
+    assert got == load_records(RUN / "judge.jsonl", JudgeRecord) and len(got) == 800
