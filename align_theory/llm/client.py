@@ -28,6 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from align_theory.llm.records import SamplingParams  # the store key's parameters
+
 __all__ = [
     "ChatClient",
     "Completion",
@@ -114,27 +116,6 @@ def check_base_url(url: str, name: str = "base_url") -> None:
 
 class EndpointDown(RuntimeError):
     """The server cannot be reached: the run stops instead of retrying every request."""
-
-
-@dataclass(frozen=True)
-class SamplingParams:
-    """Every sampling parameter that can change a sample (all part of the store key)."""
-
-    temperature: float = 0.7
-    top_p: float = 1.0
-    max_tokens: int = 384
-    logprobs: bool = True
-    top_logprobs: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain dict, for the store key and the request body."""
-        return {
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "max_tokens": self.max_tokens,
-            "logprobs": self.logprobs,
-            "top_logprobs": self.top_logprobs,
-        }
 
 
 @dataclass(frozen=True)

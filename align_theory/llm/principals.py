@@ -107,9 +107,8 @@ def principal_scores(
     from align_theory.models import EmpiricalPool
 
     manifest, qs, samples, _ = load_run(Path(run_dir))
-    cfg = manifest["config"]
-    agents = [a["name"] for a in cfg["agents"]]
-    k = int(cfg["per_agent"])
+    agents = list(manifest.agent_names)
+    k = int(manifest.config["per_agent"])
     qids = (
         list(questions)
         if questions is not None
@@ -118,8 +117,8 @@ def principal_scores(
     text = {q.qid: q.text for q in qs}
     resp: dict[tuple[str, str, int], str] = {}
     for r in samples:
-        if not r.get("error"):
-            resp[(r["qid"], r["agent"], int(r["index"]))] = r.get("text") or ""
+        if r.output is not None:
+            resp[(r.qid, r.agent, r.index)] = r.output.text
     out = np.zeros((len(qids), len(agents), k))
     for i, qid in enumerate(qids):
         cand = [resp.get((qid, a, j), "") for a in agents for j in range(k)]

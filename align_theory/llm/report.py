@@ -251,19 +251,21 @@ def _record_span(run_dir: Path) -> dict[str, float]:
     """Wall time and completion tokens/s from the records' own timestamps (robust to
     interrupted invocations): span = last finish − first start over samples and judge calls."""
     _, _, samples, judges = load_run(run_dir)
-    recs = [r for r in samples + judges if not r.get("error") and "finished_at" in r]
-    if not recs:
+    outs = [r.output for r in samples if r.output is not None]
+    times = [(o.finished_at, o.latency_s) for o in outs]
+    times += [(j.output.finished_at, j.output.latency_s) for j in judges if j.output is not None]
+    if not times:
         return {}
-    start = min(r["finished_at"] - r.get("latency_s", 0.0) for r in recs)
-    span = max(r["finished_at"] for r in recs) - start
-    toks = sum(int(r.get("completion_tokens", 0)) for r in samples if "finished_at" in r)
+    start = min(end - lat for end, lat in times)
+    span = max(end for end, _ in times) - start
+    toks = sum(o.completion_tokens for o in outs)
     return {"records_wall_s": span, "sample_tokens_per_s": toks / span if span > 0 else 0.0}
 
 
 def _throughput(graded: GradedRun) -> dict[str, float]:
-    inv = graded.manifest.get("invocations", [])
-    wall = float(sum(i.get("wall_s", 0.0) for i in inv))
-    comp = float(sum(i.get("completion_tokens", 0) for i in inv))
+    inv = graded.manifest.invocations
+    wall = float(sum(i.wall_s for i in inv))
+    comp = float(sum(i.completion_tokens for i in inv))
     gen_comp = float(sum(t.completion_tokens.sum() for t in graded.tables))
     return {
         "wall_s": wall,
@@ -276,7 +278,7 @@ def _throughput(graded: GradedRun) -> dict[str, float]:
 def _model_name(graded: GradedRun) -> str:
     """The served model's name; the offline server's ``local`` is named by its file."""
     name = str(graded.config.get("model") or "model")
-    sha = graded.manifest.get("model_file_sha256")
+    sha = graded.manifest.model_file_sha256
     if name == "local":
         from align_theory.llm.local_model import MODEL_FILENAME
 
@@ -383,8 +385,8 @@ def replay(
         "bayes_weights_by_fold": [vars(f) for f in fits],
         "sampled_cells": sampled,
         "throughput": _throughput(graded) | _record_span(run_dir),
-        "model_file_sha256": graded.manifest.get("model_file_sha256"),
-        "config_hash": graded.manifest.get("config_hash"),
+        "model_file_sha256": graded.manifest.model_file_sha256,
+        "config_hash": graded.manifest.config_hash,
         "grid": grid,
         "uniform": uniform,
     }

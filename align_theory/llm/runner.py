@@ -16,7 +16,8 @@ confidence v = P(yes) is an alternative agent score (:mod:`.report`).
 
 Run folder layout: ``manifest.json``, ``questions.jsonl`` (what was asked, with gold
 answers, so replay needs no dataset), ``samples.jsonl``, ``judge.jsonl``, and, when USC,
-debate or self-verification is asked for, ``extras.jsonl``.
+debate or self-verification is asked for, ``extras.jsonl``; their records are the typed ones
+of :mod:`align_theory.llm.records`, written through :mod:`align_theory.llm.store`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import platform
 import random
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +58,27 @@ from align_theory.llm.client import (
 from align_theory.llm.datasets import Question
 from align_theory.llm.debate import debate_messages
 from align_theory.llm.lock import RunLock
+from align_theory.llm.records import (
+    SCHEMA_VERSION,
+    CallError,
+    ExtraOutput,
+    ExtraRecord,
+    Invocation,
+    JudgeOutput,
+    JudgeRecord,
+    KeyFields,
+    Manifest,
+    SampleOutput,
+    SampleRecord,
+    key_hash,
+)
 from align_theory.llm.store import (
     JsonlStore,
     StoreStats,
-    key_hash,
+    load_records,
+    read_manifest,
     read_records,
-    write_json_atomic,
+    write_manifest,
 )
 from align_theory.llm.usc import parse_choice, usc_messages
 
@@ -178,22 +194,21 @@ class RunSummary:
 
 def sample_key_fields(
     cfg: RunConfig, q: Question, agent: AgentSpec, index: int
-) -> tuple[dict[str, Any], list[dict[str, str]], int]:
-    """(key fields, messages, seed) of one agent sample."""
+) -> tuple[KeyFields, list[dict[str, str]]]:
+    """(key fields, messages) of one agent sample (the seed is ``fields.seed``)."""
     messages = agent_messages(agent, q.text)
-    seed = sample_seed(cfg.seed, cfg.dataset, q.qid, agent.name, index)
-    fields = {
-        "kind": "sample",
-        "dataset": cfg.dataset,
-        "qid": q.qid,
-        "agent": agent.name,
-        "index": index,
-        "model": agent.model or cfg.model,
-        "params": cfg.sampling(agent).as_dict(),
-        "seed": seed,
-        "prompt": prompt_hash(messages),
-    }
-    return fields, messages, seed
+    fields = KeyFields(
+        "sample",
+        cfg.dataset,
+        q.qid,
+        agent.model or cfg.model,
+        cfg.sampling(agent),
+        prompt_hash(messages),
+        seed=sample_seed(cfg.seed, cfg.dataset, q.qid, agent.name, index),
+        agent=agent.name,
+        index=index,
+    )
+    return fields, messages
 
 
 _OPERATIONAL = frozenset(
@@ -239,14 +254,14 @@ def check_resumable(out: Path, cfg: RunConfig, source: str) -> None:
     if not path.exists():
         return
     try:
-        old = json.loads(path.read_text())
-    except ValueError:
-        raise ConfigMismatch(f"{path} is not readable JSON; use another --out") from None
+        old = read_manifest(path)
+    except ValueError as err:
+        raise ConfigMismatch(f"{err}; use another --out") from None
     new = {k: v for k, v in cfg.config_dict().items() if k not in _OPERATIONAL}
-    was = {k: v for k, v in old.get("config", {}).items() if k not in _OPERATIONAL}
+    was = {k: v for k, v in old.config.items() if k not in _OPERATIONAL}
     diff = _differences(was, new)
-    if old.get("dataset_source", source) != source:
-        diff.append(f"dataset_source: {old.get('dataset_source')!r} -> {source!r}")
+    if old.dataset_source != source:
+        diff.append(f"dataset_source: {old.dataset_source!r} -> {source!r}")
     if diff:
         raise ConfigMismatch(
             f"{out} holds a run of another configuration ({'; '.join(diff)}); "
@@ -257,20 +272,21 @@ def check_resumable(out: Path, cfg: RunConfig, source: str) -> None:
 
 def _write_manifest(out: Path, cfg: RunConfig, questions: list[Question], source: str) -> None:
     path = out / "manifest.json"
-    old: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    old = read_manifest(path) if path.exists() else None
     cfg_d = cfg.config_dict()
-    manifest = {
-        "config": cfg_d,
+    manifest = Manifest(
+        config=cfg_d,
         # what determines the samples; where and how fast they were fetched does not count
-        "config_hash": key_hash({k: v for k, v in cfg_d.items() if k not in _OPERATIONAL}),
-        "dataset_source": source,
-        "questions": len(questions),
-        "versions": _versions(),
-        "model_file_sha256": cfg.model_file_sha256,
-        "created": old.get("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
-        "invocations": old.get("invocations", []),
-    }
-    write_json_atomic(path, manifest)
+        config_hash=key_hash({k: v for k, v in cfg_d.items() if k not in _OPERATIONAL}),
+        dataset_source=source,
+        questions=len(questions),
+        versions=_versions(),
+        model_file_sha256=cfg.model_file_sha256,
+        created=old.created if old else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        invocations=old.invocations if old else (),
+        records_schema=SCHEMA_VERSION,
+    )
+    write_manifest(path, manifest)
     qpath = out / "questions.jsonl"
     with qpath.with_name("questions.jsonl.tmp").open("w") as fh:
         for q in questions:
@@ -280,12 +296,13 @@ def _write_manifest(out: Path, cfg: RunConfig, questions: list[Question], source
 
 def _log_invocation(out: Path, summary: RunSummary) -> None:
     path = out / "manifest.json"
-    manifest = json.loads(path.read_text())
-    inv = asdict(summary)
-    inv["tokens_per_s"] = summary.tokens_per_s
-    inv["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    manifest["invocations"].append(inv)
-    write_json_atomic(path, manifest)
+    manifest = read_manifest(path)
+    inv = Invocation(
+        **asdict(summary),
+        tokens_per_s=summary.tokens_per_s,
+        finished=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+    write_manifest(path, replace(manifest, invocations=(*manifest.invocations, inv)))
 
 
 class _Progress:
@@ -364,12 +381,10 @@ async def _run(
     try:
         for path in (samples.path, judges.path, extras.path):
             _warn_unreadable(path)
-        done_x = {r["key"]: r for r in read_records(extras.path) if not r.get("error")}
+        done_x = {r.key: r for r in load_records(extras.path, ExtraRecord) if r.ok}
         done_s = samples.done_keys()
         done_j = judges.done_keys()
-        ok_samples: dict[str, dict[str, Any]] = {
-            r["key"]: r for r in read_records(samples.path) if not r.get("error")
-        }
+        ok_samples = {r.key: r for r in load_records(samples.path, SampleRecord) if r.ok}
         n_total = len(cfg.agents) * cfg.per_agent * len(questions)
         per_q_extra = cfg.usc_reps * cfg.per_agent + cfg.debate_rounds * len(cfg.agents)
         per_q_extra += len(cfg.agents) * cfg.per_agent if cfg.self_verify else 0
@@ -405,38 +420,31 @@ async def _run(
         window = asyncio.Semaphore(max(1, -(-cfg.concurrency // n)))
         async with client:
 
-            async def do_sample(q: Question, agent: AgentSpec, k: int) -> dict[str, Any] | None:
-                fields, messages, seed = sample_key_fields(cfg, q, agent, k)
-                key = key_hash(fields)
+            async def do_sample(q: Question, agent: AgentSpec, k: int) -> SampleRecord | None:
+                fields, messages = sample_key_fields(cfg, q, agent, k)
+                key = fields.key()
                 if key in done_s:
                     return ok_samples.get(key)
-                base: dict[str, Any] = {"key": key, "key_fields": fields, "kind": "sample"}
-                base["qid"] = q.qid
-                base |= {"agent": agent.name, "index": k, "seed": seed}
-                params = cfg.sampling(agent)
                 try:
-                    c = await _complete(client, agent.model, messages, params, seed)
+                    c = await _complete(client, agent.model, messages, fields.params, _seed(fields))
                 except CompletionError as err:
-                    rec = base | {"error": _error(err)}
-                    rec["attempts"] = err.attempts
-                    samples.append(rec)
+                    samples.append(SampleRecord(fields, err.attempts, error=_error(err)))
                     summary.failed_samples += 1
                     bar.update(0, None)
                     return None
                 ans, method = extract_answer(c.text)
-                rec = base | {
-                    "text": c.text,
-                    "answer": ans,
-                    "answer_method": method,
-                    "mean_logprob": c.mean_logprob,
-                    "prompt_tokens": c.prompt_tokens,
-                    "completion_tokens": c.completion_tokens,
-                    "finish_reason": c.finish_reason,
-                    "latency_s": round(c.latency_s, 4),
-                    "attempts": c.attempts,
-                    "finished_at": round(time.time(), 3),
-                    "error": None,
-                }
+                out = SampleOutput(
+                    text=c.text,
+                    answer=ans,
+                    answer_method=method,
+                    mean_logprob=c.mean_logprob,
+                    prompt_tokens=c.prompt_tokens,
+                    completion_tokens=c.completion_tokens,
+                    finish_reason=c.finish_reason,
+                    latency_s=round(c.latency_s, 4),
+                    finished_at=round(time.time(), 3),
+                )
+                rec = SampleRecord(fields, c.attempts, output=out)
                 samples.append(rec)
                 done_s.add(key)
                 summary.issued_samples += 1
@@ -446,49 +454,40 @@ async def _run(
                 bar.update(c.completion_tokens, quick)
                 return rec
 
-            async def do_judge(q: Question, srec: dict[str, Any]) -> None:
-                messages = judge_messages(q.text, srec["text"])
+            async def do_judge(q: Question, srec: SampleRecord) -> None:
+                messages = judge_messages(q.text, _text(srec))
                 params = cfg.judge_sampling()
                 jmodel = cfg.judge_model or cfg.model
-                fields = {
-                    "kind": "judge",
-                    "dataset": cfg.dataset,
-                    "qid": q.qid,
-                    "sample_key": srec["key"],
-                    "model": jmodel,
-                    "params": params.as_dict(),
-                    "seed": 0,
-                    "prompt": prompt_hash(messages),
-                }
-                key = key_hash(fields)
+                fields = KeyFields(
+                    "judge",
+                    cfg.dataset,
+                    q.qid,
+                    jmodel,
+                    params,
+                    prompt_hash(messages),
+                    seed=0,
+                    sample_key=srec.key,
+                )
+                key = fields.key()
                 if key in done_j:
                     return
-                base: dict[str, Any] = {"key": key, "key_fields": fields, "kind": "judge"}
-                base["qid"] = q.qid
-                base |= {"agent": srec["agent"], "index": srec["index"]}
-                base["sample_key"] = srec["key"]
                 try:
                     c = await _complete(judge_client, jmodel, messages, params, 0)
                 except CompletionError as err:
-                    rec = base | {"error": _error(err)}
-                    judges.append(rec)
+                    judges.append(JudgeRecord(fields, srec.agent, srec.index, error=_error(err)))
                     summary.failed_judge += 1
                     bar.update(0, None)
                     return
-                xhat = yes_probability(c.first_top_logprobs)
-                judges.append(
-                    base
-                    | {
-                        "xhat": xhat,
-                        "reply": c.text,
-                        "top_logprobs": c.first_top_logprobs,
-                        "prompt_tokens": c.prompt_tokens,
-                        "completion_tokens": c.completion_tokens,
-                        "latency_s": round(c.latency_s, 4),
-                        "finished_at": round(time.time(), 3),
-                        "error": None,
-                    }
+                out = JudgeOutput(
+                    xhat=yes_probability(c.first_top_logprobs),
+                    reply=c.text,
+                    top_logprobs=c.first_top_logprobs,
+                    prompt_tokens=c.prompt_tokens,
+                    completion_tokens=c.completion_tokens,
+                    latency_s=round(c.latency_s, 4),
+                    finished_at=round(time.time(), 3),
                 )
+                judges.append(JudgeRecord(fields, srec.agent, srec.index, output=out))
                 done_j.add(key)
                 summary.issued_judge += 1
                 summary.prompt_tokens += c.prompt_tokens
@@ -521,42 +520,36 @@ async def _run(
                         await do_debate(q, [row[0] for row in grid])
 
             async def do_extra(
-                q: Question,
-                fields: dict[str, Any],
+                fields: KeyFields,
                 messages: list[dict[str, str]],
-                params: SamplingParams,
-                seed: int,
                 info: dict[str, Any],
                 via: ChatClient,
-            ) -> dict[str, Any] | None:
-                """One USC / debate / verify call on ``via`` with the model in ``fields``."""
-                key = key_hash(fields)
+            ) -> ExtraRecord | None:
+                """One USC / debate / verify call on ``via`` with the model in ``fields``;
+                ``info`` holds the record's other fields (:class:`ExtraRecord`)."""
+                key = fields.key()
                 if key in done_x:
                     return done_x[key]
-                base: dict[str, Any] = {"key": key, "key_fields": fields, "qid": q.qid}
-                base |= {"kind": fields["kind"]} | info
                 try:
-                    c = await _complete(via, fields["model"], messages, params, seed)
+                    c = await _complete(via, fields.model, messages, fields.params, _seed(fields))
                 except CompletionError as err:
-                    extras.append(base | {"error": _error(err)})
+                    extras.append(ExtraRecord(fields, **info, error=_error(err)))
                     bar.update(0, None)
                     return None
-                rec = base | {
-                    "text": c.text,
-                    "prompt_tokens": c.prompt_tokens,
-                    "completion_tokens": c.completion_tokens,
-                    "error": None,
-                }
-                if fields["kind"] == "usc":
-                    rec["choice"] = parse_choice(c.text, len(fields["sample_keys"]))
-                    rec["chosen_key"] = (
-                        None if rec["choice"] is None else fields["sample_keys"][rec["choice"]]
-                    )
-                elif fields["kind"] == "verify":
-                    rec["v"] = yes_probability(c.first_top_logprobs)
-                    rec["top_logprobs"] = c.first_top_logprobs
+                by_kind: dict[str, Any] = {}
+                if fields.kind == "usc":
+                    choice = parse_choice(c.text, len(fields.sample_keys or ()))
+                    chosen = None if choice is None else (fields.sample_keys or ())[choice]
+                    by_kind = {"choice": choice, "chosen_key": chosen}
+                elif fields.kind == "verify":
+                    by_kind = {
+                        "v": yes_probability(c.first_top_logprobs),
+                        "top_logprobs": c.first_top_logprobs,
+                    }
                 else:
-                    rec["answer"] = extract_answer(c.text)[0]
+                    by_kind = {"answer": extract_answer(c.text)[0]}
+                out = ExtraOutput(c.text, c.prompt_tokens, c.completion_tokens, **by_kind)
+                rec = ExtraRecord(fields, **info, output=out)
                 extras.append(rec)
                 done_x[key] = rec
                 summary.prompt_tokens += c.prompt_tokens
@@ -565,7 +558,7 @@ async def _run(
                 return rec
 
             async def do_usc(
-                q: Question, grid: list[list[dict[str, Any] | None]], k: int, rep: int
+                q: Question, grid: list[list[SampleRecord | None]], k: int, rep: int
             ) -> None:
                 rng = random.Random(f"{cfg.seed}|usc|{q.qid}|{k}|{rep}")
                 pool = [
@@ -575,66 +568,62 @@ async def _run(
                 ]
                 if any(r is None for r in pool):
                     return  # a failed sample: retried on resume, and USC with it
-                texts = [r["text"] for r in pool if r is not None]
-                keys = [r["key"] for r in pool if r is not None]
+                texts = [_text(r) for r in pool if r is not None]
+                keys = tuple(r.key for r in pool if r is not None)
                 messages = usc_messages(q.text, texts)
-                params = SamplingParams(temperature=0.0, max_tokens=48, logprobs=False)
-                fields = {
-                    "kind": "usc",
-                    "dataset": cfg.dataset,
-                    "qid": q.qid,
-                    "sample_keys": keys,
-                    "model": cfg.judge_model or cfg.model,
-                    "params": params.as_dict(),
-                    "prompt": prompt_hash(messages),
-                }
-                await do_extra(q, fields, messages, params, 0, {"k": k, "rep": rep}, judge_client)
+                fields = KeyFields(
+                    "usc",
+                    cfg.dataset,
+                    q.qid,
+                    cfg.judge_model or cfg.model,
+                    SamplingParams(temperature=0.0, max_tokens=48, logprobs=False),
+                    prompt_hash(messages),
+                    sample_keys=keys,
+                )
+                await do_extra(fields, messages, {"k": k, "rep": rep}, judge_client)
 
-            async def do_verify(q: Question, srec: dict[str, Any]) -> None:
-                agent = by_name[srec["agent"]]
-                messages = verify_messages(agent, q.text, srec["text"])
-                params = cfg.judge_sampling()
-                fields = {
-                    "kind": "verify",
-                    "dataset": cfg.dataset,
-                    "qid": q.qid,
-                    "sample_key": srec["key"],
-                    "model": agent.model or cfg.model,
-                    "params": params.as_dict(),
-                    "seed": 0,
-                    "prompt": prompt_hash(messages),
-                }
-                info = {"agent": agent.name, "index": srec["index"], "sample_key": srec["key"]}
-                await do_extra(q, fields, messages, params, 0, info, client)
+            async def do_verify(q: Question, srec: SampleRecord) -> None:
+                agent = by_name[srec.agent]
+                messages = verify_messages(agent, q.text, _text(srec))
+                fields = KeyFields(
+                    "verify",
+                    cfg.dataset,
+                    q.qid,
+                    agent.model or cfg.model,
+                    cfg.judge_sampling(),
+                    prompt_hash(messages),
+                    seed=0,
+                    sample_key=srec.key,
+                )
+                info = {"agent": agent.name, "index": srec.index}
+                await do_extra(fields, messages, info, client)
 
-            async def do_debate(q: Question, first: list[dict[str, Any] | None]) -> None:
+            async def do_debate(q: Question, first: list[SampleRecord | None]) -> None:
                 if any(r is None for r in first):
                     return
-                texts = [r["text"] for r in first if r is not None]
+                texts = [_text(r) for r in first if r is not None]
                 for rnd in range(1, cfg.debate_rounds + 1):
                     calls = []
                     for a, agent in enumerate(cfg.agents):
                         others = texts[:a] + texts[a + 1 :]
                         messages = debate_messages(agent, q.text, texts[a], others)
-                        params = cfg.sampling(agent)
-                        seed = sample_seed(cfg.seed, cfg.dataset, q.qid, agent.name, -rnd)
-                        fields = {
-                            "kind": "debate",
-                            "dataset": cfg.dataset,
-                            "qid": q.qid,
-                            "agent": agent.name,
-                            "round": rnd,
-                            "model": agent.model or cfg.model,
-                            "params": params.as_dict(),
-                            "seed": seed,
-                            "prompt": prompt_hash(messages),
-                        }
-                        info = {"agent": agent.name, "round": rnd}
-                        calls.append(do_extra(q, fields, messages, params, seed, info, client))
+                        fields = KeyFields(
+                            "debate",
+                            cfg.dataset,
+                            q.qid,
+                            agent.model or cfg.model,
+                            cfg.sampling(agent),
+                            prompt_hash(messages),
+                            seed=sample_seed(cfg.seed, cfg.dataset, q.qid, agent.name, -rnd),
+                            agent=agent.name,
+                            round=rnd,
+                        )
+                        calls.append(do_extra(fields, messages, {"agent": agent.name}, client))
                     got = await asyncio.gather(*calls)
                     # a failed call keeps the agent's previous solution for the next round
                     texts = [
-                        g["text"] if g is not None else t for g, t in zip(got, texts, strict=True)
+                        g.output.text if g is not None and g.output is not None else t
+                        for g, t in zip(got, texts, strict=True)
                     ]
 
             if judge_client is not client:
@@ -651,9 +640,20 @@ async def _run(
         extras.close()
 
 
-def _error(err: CompletionError) -> dict[str, str]:
+def _error(err: CompletionError) -> CallError:
     """The stored form of a failed call, with any credential redacted."""
-    return {"kind": err.kind, "message": redact(err.message)}
+    return CallError(err.kind, redact(err.message))
+
+
+def _seed(fields: KeyFields) -> int:
+    """The request seed of a call: its key's seed (0 for USC, which has none)."""
+    return fields.seed if fields.seed is not None else 0
+
+
+def _text(rec: SampleRecord) -> str:
+    """A successful sample's text."""
+    assert rec.output is not None, "only successful samples are passed on"
+    return rec.output.text
 
 
 async def _complete(

@@ -29,7 +29,14 @@ import numpy as np
 
 from align_theory.llm.answers import AnswerChecker, Verdict, normalize_answer
 from align_theory.llm.datasets import Question
-from align_theory.llm.store import read_records, write_json_atomic
+from align_theory.llm.records import (
+    ExtraRecord,
+    JudgeRecord,
+    Manifest,
+    SampleRecord,
+    SamplingParams,
+)
+from align_theory.llm.store import load_records, read_manifest, write_json_atomic
 
 __all__ = [
     "GRADING_FILE",
@@ -143,7 +150,7 @@ class GradedRun:
     """A graded run and the counts a report states."""
 
     config: dict[str, Any]
-    manifest: dict[str, Any]
+    manifest: Manifest
     tables: list[QuestionTable]
     candidates: int = 0
     failed_samples: int = 0
@@ -159,28 +166,31 @@ class GradedRun:
 
 def load_run(
     run_dir: Path,
-) -> tuple[dict[str, Any], list[Question], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[Manifest, list[Question], list[SampleRecord], list[JudgeRecord]]:
     """(manifest, questions, sample records, judge records) of a run folder.
 
-    Reads ``samples.jsonl`` or ``samples.jsonl.gz`` (likewise for judge).
+    Reads ``samples.jsonl`` or ``samples.jsonl.gz`` (likewise for judge), typed by
+    :mod:`align_theory.llm.records`.
     """
-    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest = read_manifest(run_dir / "manifest.json")
     questions = []
     with (run_dir / "questions.jsonl").open() as fh:
         for line in fh:
             d = json.loads(line)
             questions.append(Question(d["qid"], d["text"], d["gold"], d.get("meta", {})))
-    return manifest, questions, _records(run_dir, "samples"), _records(run_dir, "judge")
+    samples = load_records(run_dir / "samples.jsonl", SampleRecord)
+    return manifest, questions, samples, load_records(run_dir / "judge.jsonl", JudgeRecord)
 
 
-def _context_exceeded(rec: dict[str, Any]) -> bool:
+def _context_exceeded(rec: ExtraRecord) -> bool:
     """A request refused because its prompt does not fit the server's context window."""
-    err = rec.get("error") or {}
-    msg = str(err.get("message", "")).lower()
-    return str(err.get("kind", "")) == "http_400" and "context" in msg and "exceed" in msg
+    if rec.error is None:
+        return False
+    msg = rec.error.message.lower()
+    return rec.error.kind == "http_400" and "context" in msg and "exceed" in msg
 
 
-def _usc_and_debate(t: QuestionTable, gold: str, extras: list[dict[str, Any]], chk: _Checks) -> int:
+def _usc_and_debate(t: QuestionTable, gold: str, extras: list[ExtraRecord], chk: _Checks) -> int:
     """Fill ``t.usc[k]`` (mean over reps) and ``t.debate[round]`` (plurality accuracy).
 
     USC: the chosen candidate's correctness; an unparseable choice is a uniform pick (the
@@ -194,34 +204,33 @@ def _usc_and_debate(t: QuestionTable, gold: str, extras: list[dict[str, Any]], c
     correct = {
         t.keys[a][i]: bool(t.correct[a, i]) for a in range(m) for i in range(k) if t.keys[a][i]
     }
-    by_key: dict[str, list[dict[str, Any]]] = {}
+    by_key: dict[str, list[ExtraRecord]] = {}
     for r in extras:
-        if r.get("kind") == "usc":
-            by_key.setdefault(r["key"], []).append(r)
+        if r.kind == "usc":
+            by_key.setdefault(r.key, []).append(r)
     usc: dict[int, list[float]] = {}
     too_long = 0
     for recs in by_key.values():
-        ok = [r for r in recs if not r.get("error")]
+        ok = [r for r in recs if r.ok]
         r = ok[-1] if ok else recs[-1]
         if not ok and not any(_context_exceeded(x) for x in recs):
             continue
-        pool = r["key_fields"]["sample_keys"]
+        pool = r.sample_keys
         if any(key not in correct for key in pool):
             continue
-        chosen = r.get("chosen_key") if ok else None
+        chosen = r.output.chosen_key if r.output is not None else None
         too_long += not ok
-        t.usc_unusable[int(r["k"])] = t.usc_unusable.get(int(r["k"]), 0) + int(
-            bool(ok) and not chosen
-        )
-        t.usc_calls[int(r["k"])] = t.usc_calls.get(int(r["k"]), 0) + 1
+        kk = int(r.k or 0)
+        t.usc_unusable[kk] = t.usc_unusable.get(kk, 0) + int(bool(ok) and not chosen)
+        t.usc_calls[kk] = t.usc_calls.get(kk, 0) + 1
         val = float(correct[chosen]) if chosen else float(np.mean([correct[x] for x in pool]))
-        usc.setdefault(int(r["k"]), []).append(val)
+        usc.setdefault(kk, []).append(val)
     t.usc = {kk: float(np.mean(v)) for kk, v in usc.items()}
     rounds: dict[int, dict[str, str | None]] = {0: {}}
-    names = sorted({r["agent"] for r in extras if r.get("kind") == "debate"})
+    names = sorted({str(r.agent) for r in extras if r.kind == "debate"})
     for r in extras:
-        if r.get("kind") == "debate" and not r.get("error"):
-            rounds.setdefault(int(r["round"]), {})[r["agent"]] = r.get("answer")
+        if r.kind == "debate" and r.output is not None:
+            rounds.setdefault(int(r.round or 0), {})[str(r.agent)] = r.output.answer
     if len(rounds) == 1:
         return too_long
     first = {f"a{a}": t.answers[a][0] for a in range(m)}
@@ -236,7 +245,7 @@ def _usc_and_debate(t: QuestionTable, gold: str, extras: list[dict[str, Any]], c
     return too_long
 
 
-def _self_verify(t: QuestionTable, extras: list[dict[str, Any]]) -> None:
+def _self_verify(t: QuestionTable, extras: list[ExtraRecord]) -> None:
     """Fill ``t.verify[a, i]`` with the agent's v = P(yes) on its candidate (a, i).
 
     Matched by sample key; a failed call or a reply whose first token has neither yes nor
@@ -244,14 +253,14 @@ def _self_verify(t: QuestionTable, extras: list[dict[str, Any]]) -> None:
     """
     where = {key: (a, i) for a, row in enumerate(t.keys) for i, key in enumerate(row) if key}
     for r in extras:
-        if r.get("kind") != "verify" or r.get("error"):
+        if r.kind != "verify" or r.output is None:
             continue
-        cell = where.get(r.get("sample_key", ""))
+        cell = where.get(r.sample_key or "")
         if cell is None:
             continue
-        if r.get("v") is not None:
-            t.verify[cell] = float(r["v"])
-        t.verify_tokens[cell] = int(r.get("prompt_tokens", 0)) + int(r.get("completion_tokens", 0))
+        if r.output.v is not None:
+            t.verify[cell] = float(r.output.v)
+        t.verify_tokens[cell] = r.output.prompt_tokens + r.output.completion_tokens
 
 
 def _plurality_accuracy(gold: str, answers: list[str | None], chk: _Checks) -> float:
@@ -265,19 +274,6 @@ def _plurality_accuracy(gold: str, answers: list[str | None], chk: _Checks) -> f
     top = max(len(v) for v in groups.values())
     leaders = [v[0] for v in groups.values() if len(v) == top]
     return float(np.mean([chk.check(gold, a) == "equal" for a in leaders]))
-
-
-def _records(run_dir: Path, stem: str) -> list[dict[str, Any]]:
-    plain = run_dir / f"{stem}.jsonl"
-    gz = run_dir / f"{stem}.jsonl.gz"
-    if plain.exists():
-        return list(read_records(plain))
-    if gz.exists():
-        import gzip
-
-        with gzip.open(gz, "rt") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
-    return []
 
 
 class _UnionFind:
@@ -306,36 +302,36 @@ def grade_run(
     written back (``store``).
     """
     manifest, questions, samples, judges = load_run(run_dir)
-    extras = _records(run_dir, "extras")
-    extras_by_q: dict[str, list[dict[str, Any]]] = {}
-    for r in extras:
-        extras_by_q.setdefault(r["qid"], []).append(r)
-    cfg = manifest["config"]
-    agents = [a["name"] for a in cfg["agents"]]
+    extras = load_records(run_dir / "extras.jsonl", ExtraRecord)
+    extras_by_q: dict[str, list[ExtraRecord]] = {}
+    for x in extras:
+        extras_by_q.setdefault(x.qid, []).append(x)
+    cfg = manifest.config
+    agents = list(manifest.agent_names)
     k = int(cfg["per_agent"])
-    by_slot: dict[tuple[str, str, int], dict[str, Any]] = {}
+    by_slot: dict[tuple[str, str, int], SampleRecord] = {}
     logprobs = bool(cfg.get("sample_logprobs", True))
     want = {
-        a["name"]: {
-            "temperature": a["temperature"],
-            "top_p": cfg["top_p"],
-            "max_tokens": cfg["max_tokens"],
-            "logprobs": logprobs,
-            "top_logprobs": 1 if logprobs else 0,
-        }
+        a["name"]: SamplingParams(
+            temperature=a["temperature"],
+            top_p=cfg["top_p"],
+            max_tokens=cfg["max_tokens"],
+            logprobs=logprobs,
+            top_logprobs=1 if logprobs else 0,
+        )
         for a in cfg["agents"]
     }
     for r in samples:
-        if r.get("key_fields", {}).get("params") != want.get(r["agent"]):
+        if r.key_fields.params != want.get(r.agent):
             continue  # a sample drawn under other parameters (an earlier config)
-        slot = (r["qid"], r["agent"], int(r["index"]))
-        if slot not in by_slot or (by_slot[slot].get("error") and not r.get("error")):
+        slot = (r.qid, r.agent, r.index)
+        if slot not in by_slot or (not by_slot[slot].ok and r.ok):
             by_slot[slot] = r
     xhat_by_sample: dict[str, tuple[float | None, int]] = {}
     for j in judges:
-        if not j.get("error"):
-            tok = int(j.get("prompt_tokens", 0)) + int(j.get("completion_tokens", 0))
-            xhat_by_sample[j["sample_key"]] = (j.get("xhat"), tok)
+        if j.output is not None:
+            tok = j.output.prompt_tokens + j.output.completion_tokens
+            xhat_by_sample[j.sample_key] = (j.output.xhat, tok)
     chk = StoredChecker(run_dir, checker, regrade=regrade)
     out = GradedRun(cfg, manifest, [])
     try:
@@ -361,7 +357,7 @@ def grade_run(
 
 def _table(
     q: Question,
-    slots: list[list[dict[str, Any] | None]],
+    slots: list[list[SampleRecord | None]],
     xhat_by_sample: dict[str, tuple[float | None, int]],
     chk: _Checks,
     out: GradedRun,
@@ -379,22 +375,23 @@ def _table(
             r = slots[a][i]
             assert r is not None
             out.candidates += 1
-            if r.get("error"):
+            if r.output is None:
                 out.failed_samples += 1
                 continue
-            out.truncated += r.get("finish_reason") == "length"
-            ans = r.get("answer")
+            got = r.output
+            out.truncated += got.finish_reason == "length"
+            ans = got.answer
             answers[a][i] = ans
             if ans is None:
                 out.unparsed += 1
             verdict = chk.check(q.gold, ans)
             out.verify_errors += verdict == "error"
             correct[a, i] = verdict == "equal"
-            if r.get("mean_logprob") is not None:
-                logprob[a, i] = float(r["mean_logprob"])
-            gen_tok[a, i] = int(r.get("prompt_tokens", 0)) + int(r.get("completion_tokens", 0))
-            comp_tok[a, i] = int(r.get("completion_tokens", 0))
-            xj = xhat_by_sample.get(r["key"])
+            if got.mean_logprob is not None:
+                logprob[a, i] = float(got.mean_logprob)
+            gen_tok[a, i] = got.prompt_tokens + got.completion_tokens
+            comp_tok[a, i] = got.completion_tokens
+            xj = xhat_by_sample.get(r.key)
             if xj is None or xj[0] is None:
                 out.missing_judge += 1
             else:
@@ -402,7 +399,7 @@ def _table(
             if xj is not None:
                 judge_tok[a, i] = xj[1]
     cls = _classes(answers, chk)
-    keys = [[None if s is None or s.get("error") else s["key"] for s in row] for row in slots]
+    keys = [[s.key if s is not None and s.ok else None for s in row] for row in slots]
     return QuestionTable(
         q.qid, q.gold, correct, cls, logprob, xhat, gen_tok, comp_tok, judge_tok, answers, keys
     )

@@ -1,11 +1,16 @@
-"""Append-only JSONL store of samples and judge calls, and the run manifest.
+"""Append-only JSONL store of a run's records, and its manifest: the one place that reads
+and writes a run folder's ``samples.jsonl``, ``judge.jsonl``, ``extras.jsonl`` and
+``manifest.json``.
 
-One record per line. A record's ``key`` is the SHA-256 of the canonical JSON of its key
-fields: for a sample (kind, dataset, question id, agent, sample index, model, every sampling
-parameter, seed, prompt hash); for a judge call the same plus the judged sample's key. A
-successful record is written once per key: the runner asks :meth:`JsonlStore.done_keys` and
-issues only missing keys, so a resumed run neither loses nor duplicates a sample. Failed
-attempts are recorded too (``error`` set) and retried on resume.
+One record per line, typed by :mod:`align_theory.llm.records` (the schema):
+:func:`load_records` parses each line into its record class (a line that breaks the schema
+raises :class:`ValueError` naming the file, the line and the field), :meth:`JsonlStore.append`
+writes a record's ``to_json()``, and :func:`read_manifest` / :func:`write_manifest` do the
+same for the manifest. A record's ``key`` is the SHA-256 of the canonical JSON of its key
+fields (:class:`~align_theory.llm.records.KeyFields`). A successful record is written once
+per key: the runner asks :meth:`JsonlStore.done_keys` and issues only missing keys, so a
+resumed run neither loses nor duplicates a sample. Failed attempts are recorded too
+(``error`` set) and retried on resume.
 
 A writer killed mid-line (SIGKILL) leaves a partial last line; :meth:`JsonlStore.open`
 truncates it before appending, and :func:`read_records` reports and skips it.
@@ -13,33 +18,46 @@ truncates it before appending, and :func:`read_records` reports and skips it.
 
 from __future__ import annotations
 
-import hashlib
+import gzip
 import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any, Protocol, TypeVar, cast
+
+from align_theory.llm.records import (
+    ExtraRecord,
+    JudgeRecord,
+    Manifest,
+    SampleRecord,
+    canonical_json,
+    key_hash,
+)
 
 __all__ = [
     "JsonlStore",
     "StoreStats",
     "canonical_json",
     "key_hash",
+    "load_records",
+    "read_manifest",
     "read_records",
     "write_json_atomic",
+    "write_manifest",
 ]
 
-
-def canonical_json(obj: Any) -> str:
-    """JSON with sorted keys and no spaces: equal objects give equal strings."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+R = TypeVar("R", SampleRecord, JudgeRecord, ExtraRecord)
 
 
-def key_hash(fields: dict[str, Any]) -> str:
-    """SHA-256 hex of the canonical JSON of the key fields."""
-    return hashlib.sha256(canonical_json(fields).encode()).hexdigest()
+class _Record(Protocol):
+    """What :meth:`JsonlStore.append` writes: a record of :mod:`~align_theory.llm.records`."""
+
+    @property
+    def key(self) -> str: ...
+
+    def to_json(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -54,16 +72,33 @@ class StoreStats:
 
 
 def read_records(path: Path, stats: StoreStats | None = None) -> Iterator[dict[str, Any]]:
-    """Yield each complete record of a JSONL store (a missing file yields nothing).
+    """Yield each complete record of a JSONL store as its raw JSON object (a missing file
+    yields nothing; ``NAME.jsonl.gz`` is read when only it exists).
 
     A line that does not parse (only possible as the last line of a killed writer) is
-    counted in ``stats.partial_lines`` and skipped.
+    counted in ``stats.partial_lines`` and skipped. :func:`load_records` gives the typed
+    records.
     """
+    for _, rec in _numbered(path, stats):
+        yield rec
+
+
+def _open(path: Path) -> IO[bytes] | None:
+    """``path``, or its gzipped copy ``path.gz`` when only that exists, opened for reading."""
+    if path.exists():
+        return path.open("rb")
+    gz = path.with_name(path.name + ".gz")
+    return cast(IO[bytes], gzip.open(gz, "rb")) if gz.exists() else None
+
+
+def _numbered(path: Path, stats: StoreStats | None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, raw record) of each complete record line (:func:`read_records`)."""
     st = stats if stats is not None else StoreStats()
-    if not path.exists():
+    opened = _open(path)
+    if opened is None:
         return
-    with path.open("rb") as fh:
-        for raw in fh:
+    with opened as fh:
+        for number, raw in enumerate(fh, start=1):
             st.lines += 1
             if not raw.endswith(b"\n"):
                 st.partial_lines += 1
@@ -80,7 +115,79 @@ def read_records(path: Path, stats: StoreStats | None = None) -> Iterator[dict[s
                 st.failed += 1
             else:
                 st.ok += 1
-            yield rec
+            yield number, rec
+
+
+def load_records(path: Path, record_type: type[R], stats: StoreStats | None = None) -> list[R]:
+    """Every complete record of a store, parsed as ``record_type`` (:func:`read_records`
+    for the lines read and skipped).
+
+    Raises
+    ------
+    ValueError
+        A line breaks the schema; the message names the file, the line and the field.
+
+    Examples
+    --------
+    >>> import align_theory
+    >>> run = Path(align_theory.__file__).parents[1] / "runs" / "gsm8k-qwen0.5b-m4k4"
+    >>> recs = load_records(run / "judge.jsonl", JudgeRecord)
+    >>> len(recs), all(r.ok for r in recs), recs[0].output.reply
+    (800, True, 'no')
+    >>> load_records(run / "judge.jsonl", SampleRecord)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: .../judge.jsonl, line 1: sample record field 'kind' must be 'sample', got 'judge'
+    """
+    out = []
+    for line, rec in _numbered(path, stats):
+        try:
+            out.append(record_type.from_json(rec))
+        except ValueError as err:
+            raise ValueError(f"{path}, line {line}: {err}") from None
+    return out
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest stored at ``path`` (a run folder's ``manifest.json``).
+
+    Raises
+    ------
+    ValueError
+        The file is not JSON or breaks the schema; the message names the file and field.
+
+    Examples
+    --------
+    >>> import align_theory
+    >>> run = Path(align_theory.__file__).parents[1] / "runs" / "gsm8k-qwen0.5b-m4k4"
+    >>> m = read_manifest(run / "manifest.json")
+    >>> m.agent_names, m.config["per_agent"], len(m.invocations)
+    (('a0-careful', 'a1-teacher', 'a2-skeptic', 'a3-concise'), 4, 5)
+    """
+    try:
+        obj = json.loads(path.read_text())
+    except ValueError:
+        raise ValueError(f"{path} is not readable JSON") from None
+    try:
+        return Manifest.from_json(obj)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def write_manifest(path: Path, manifest: Manifest) -> None:
+    """Write the manifest atomically (:func:`write_json_atomic`).
+
+    Examples
+    --------
+    >>> import tempfile, align_theory
+    >>> run = Path(align_theory.__file__).parents[1] / "runs" / "gsm8k-qwen0.5b-m4k4"
+    >>> m = read_manifest(run / "manifest.json")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     write_manifest(Path(tmp) / "manifest.json", m)
+    ...     (Path(tmp) / "manifest.json").read_bytes() == (run / "manifest.json").read_bytes()
+    True
+    """
+    write_json_atomic(path, manifest.to_json())
 
 
 def _truncate_partial_tail(path: Path) -> int:
@@ -143,11 +250,26 @@ class JsonlStore:
     ) -> None:
         self.close()
 
-    def append(self, record: dict[str, Any]) -> None:
-        """Write one record as one line, in a single write, then flush and fsync."""
+    def append(self, record: _Record) -> None:
+        """Write one record's ``to_json()`` as one canonical JSON line, in a single write,
+        then flush and fsync.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from align_theory.llm.records import CallError, KeyFields, SamplingParams
+        >>> kf = KeyFields("sample", "toy", "0", "m", SamplingParams(), "p", seed=1,
+        ...                agent="a0", index=0)
+        >>> rec = SampleRecord(kf, attempts=3, error=CallError("timeout", "read timeout"))
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with JsonlStore(Path(tmp) / "samples.jsonl") as store:
+        ...         store.append(rec)
+        ...     load_records(store.path, SampleRecord) == [rec], store.done_keys()
+        (True, set())
+        """
         if self._fh is None:
             raise RuntimeError("store is not open")
-        line = (canonical_json(record) + "\n").encode()
+        line = (canonical_json(record.to_json()) + "\n").encode()
         self._fh.write(line)
         self._fh.flush()
         os.fsync(self._fh.fileno())

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from align_theory.llm.records import CallError, ExtraOutput, ExtraRecord, KeyFields, SamplingParams
 from align_theory.llm.scoring import QuestionTable, _usc_and_debate
 
-CONTEXT_400 = {
-    "kind": "http_400",
-    "message": '{"error":{"code":400,"message":"request (2132 tokens) exceeds the available '
+CONTEXT_400 = CallError(
+    "http_400",
+    '{"error":{"code":400,"message":"request (2132 tokens) exceeds the available '
     'context size (2048 tokens), try increasing it","type":"exceed_context_size_error"}}',
-}
+)
 
 
 class _NoChecker:
@@ -26,9 +27,13 @@ def _table() -> QuestionTable:
     return t
 
 
-def _usc(key, k, pool, *, chosen=None, error=None):
-    rec = {"kind": "usc", "key": key, "k": k, "key_fields": {"sample_keys": pool}}
-    return rec | ({"error": error} if error else {"chosen_key": chosen, "error": None})
+def _usc(prompt, k, pool, *, chosen=None, error=None):
+    """A USC record; records of the same ``prompt`` and pool share their key."""
+    kf = KeyFields("usc", "toy", "q", "m", SamplingParams(), prompt, sample_keys=tuple(pool))
+    if error:
+        return ExtraRecord(kf, k=k, rep=0, error=error)
+    choice = None if chosen is None else pool.index(chosen)
+    return ExtraRecord(kf, k=k, rep=0, output=ExtraOutput("Response", 9, 3, choice, chosen))
 
 
 def test_usc_scores_pick_context_refusal_as_uniform_and_skips_transient_failures():
@@ -44,8 +49,8 @@ def test_usc_scores_pick_context_refusal_as_uniform_and_skips_transient_failures
     # a transient failure is left out (a resume retries it); a later success wins
     t2 = _table()
     extras2 = [
-        _usc("u1", 1, ["s00", "s10"], error={"kind": "timeout", "message": "read timeout"}),
-        _usc("u3", 2, ["s00", "s01", "s10", "s11"], error={"kind": "http_500", "message": ""}),
+        _usc("u1", 1, ["s00", "s10"], error=CallError("timeout", "read timeout")),
+        _usc("u3", 2, ["s00", "s01", "s10", "s11"], error=CallError("http_500", "")),
         _usc("u3", 2, ["s00", "s01", "s10", "s11"], chosen="s11"),
     ]
     assert _usc_and_debate(t2, "1", extras2, _NoChecker()) == 0
