@@ -33,6 +33,7 @@ from align_theory.calibrate import (
     observed_from_results,
     predict,
 )
+from align_theory.calibrate.calibration import subset
 from align_theory.calibrate.fit import (
     fit_difficulty,
     fit_score_law,
@@ -210,6 +211,43 @@ def test_kfold_splits_are_disjoint_and_cover(q: int, folds: int) -> None:
     allq = np.concatenate(parts)
     assert sorted(allq.tolist()) == list(range(q))  # cover, and disjoint (no repeats)
     assert max(p.size for p in parts) - min(p.size for p in parts) <= 1
+
+
+@pytest.mark.parametrize("mode", ["primary", "tiebreak", None], ids=str)
+def test_subset_keeps_the_pools_ranking_rule_and_labels(mode: str | None) -> None:
+    """A held-out fold, a pilot and a bootstrap resample are fitted in the pool's own
+    agent-score mode: dropping ``vote_share`` would fit the ``"law"`` mode to a ``"vote"``
+    pool (the held-out predictions would rank candidates by the tie-break alone)."""
+    law = ScoreLaw(-1.0, 0.0, 1.0, 1.0, 0.2)
+    truth = ExtendedModel(BernoulliModel(1.0, 2.0, wrong_answers=3), law, law, "vote")
+    base = truth.sample_pool(RNG(4), 30, 2, 2)
+    pool = EmpiricalPool(
+        base.correct,
+        base.answers,
+        base.agent_score,
+        base.principal_score,
+        name="named",
+        tokens=RNG(5).random(base.shape),
+        questions=tuple(f"q{i}" for i in range(30)),
+        agents=("a", "b"),
+        vote_share=mode,
+    )
+    idx = np.array([3, 3, 0, 29])
+    sub = subset(pool, idx)
+    assert pool.tokens is not None
+    assert (sub.vote_share, sub.name, sub.agents) == (mode, "named", ("a", "b"))
+    assert sub.questions == ("q3", "q3", "q0", "q29")
+    for got, full in [
+        (sub.correct, pool.correct),
+        (sub.answers, pool.answers),
+        (sub.agent_score, pool.agent_score),
+        (sub.principal_score, pool.principal_score),
+        (sub.tokens, pool.tokens),
+    ]:
+        np.testing.assert_array_equal(got, full[idx])
+    if mode != "tiebreak":
+        want = "vote" if mode == "primary" else "law"
+        assert fit_model(subset(pool, np.arange(20))).model.agent_score == want
 
 
 def test_cells_cover_every_protocol_at_every_budget() -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -184,25 +184,31 @@ def kfold(questions: int, folds: int, seed: int = 0) -> list[np.ndarray]:
 
 
 def subset(pool: EmpiricalPool, idx: np.ndarray) -> EmpiricalPool:
-    """The pool restricted to questions ``idx`` (in that order).
+    """The pool restricted to questions ``idx`` (in that order; repeats allowed, as in a
+    bootstrap resample), keeping everything else: the agents' ranking rule
+    (``vote_share``), the tokens, the question and agent names.
 
     Examples
     --------
     >>> ok = np.ones((3, 1, 2), bool)
-    >>> subset(EmpiricalPool(ok, ok.astype(int), ok * 1.0, ok * 1.0), np.array([0, 2])).shape
-    (2, 1, 2)
+    >>> pool = EmpiricalPool(ok, ok.astype(int), ok * 1.0, ok * 1.0, vote_share="primary")
+    >>> sub = subset(pool, np.array([0, 2, 2]))
+    >>> sub.shape, sub.vote_share
+    ((3, 1, 2), 'primary')
     """
     ix = np.asarray(idx, dtype=np.int64)
     if ix.ndim != 1 or ix.size == 0 or ix.min() < 0 or ix.max() >= pool.shape[0]:
         raise ValueError(
             f"idx must be a non-empty 1-D array of indices in [0, {pool.shape[0]}), got {idx!r}"
         )
-    return EmpiricalPool(
-        pool.correct[ix],
-        pool.answers[ix],
-        pool.agent_score[ix],
-        pool.principal_score[ix],
-        name=pool.name,
+    return replace(
+        pool,
+        correct=pool.correct[ix],
+        answers=pool.answers[ix],
+        agent_score=pool.agent_score[ix],
+        principal_score=pool.principal_score[ix],
+        tokens=None if pool.tokens is None else pool.tokens[ix],
+        questions=None if pool.questions is None else tuple(pool.questions[i] for i in ix),
     )
 
 
