@@ -33,13 +33,14 @@ from align_theory.calibrate import (
     observed_from_results,
     predict,
 )
+from align_theory.calibrate.calibration import bootstrap_fits, subset
 from align_theory.calibrate.fit import (
     fit_difficulty,
     fit_score_law,
     fit_wrong_answers,
     transform_scores,
 )
-from align_theory.calibrate.report import calibrate_run
+from align_theory.calibrate.report import calibrate_run, to_json
 
 RNG = np.random.default_rng
 
@@ -212,6 +213,43 @@ def test_kfold_splits_are_disjoint_and_cover(q: int, folds: int) -> None:
     assert max(p.size for p in parts) - min(p.size for p in parts) <= 1
 
 
+@pytest.mark.parametrize("mode", ["primary", "tiebreak", None], ids=str)
+def test_subset_keeps_the_pools_ranking_rule_and_labels(mode: str | None) -> None:
+    """A held-out fold, a pilot and a bootstrap resample are fitted in the pool's own
+    agent-score mode: dropping ``vote_share`` would fit the ``"law"`` mode to a ``"vote"``
+    pool (the held-out predictions would rank candidates by the tie-break alone)."""
+    law = ScoreLaw(-1.0, 0.0, 1.0, 1.0, 0.2)
+    truth = ExtendedModel(BernoulliModel(1.0, 2.0, wrong_answers=3), law, law, "vote")
+    base = truth.sample_pool(RNG(4), 30, 2, 2)
+    pool = EmpiricalPool(
+        base.correct,
+        base.answers,
+        base.agent_score,
+        base.principal_score,
+        name="named",
+        tokens=RNG(5).random(base.shape),
+        questions=tuple(f"q{i}" for i in range(30)),
+        agents=("a", "b"),
+        vote_share=mode,
+    )
+    idx = np.array([3, 3, 0, 29])
+    sub = subset(pool, idx)
+    assert pool.tokens is not None
+    assert (sub.vote_share, sub.name, sub.agents) == (mode, "named", ("a", "b"))
+    assert sub.questions == ("q3", "q3", "q0", "q29")
+    for got, full in [
+        (sub.correct, pool.correct),
+        (sub.answers, pool.answers),
+        (sub.agent_score, pool.agent_score),
+        (sub.principal_score, pool.principal_score),
+        (sub.tokens, pool.tokens),
+    ]:
+        np.testing.assert_array_equal(got, full[idx])
+    if mode != "tiebreak":
+        want = "vote" if mode == "primary" else "law"
+        assert fit_model(subset(pool, np.arange(20))).model.agent_score == want
+
+
 def test_cells_cover_every_protocol_at_every_budget() -> None:
     cells = calibration_cells(4, 4)
     allagents = [c for c in cells if c.family != "ALIGN m x k"]
@@ -230,6 +268,67 @@ def test_calibrate_on_a_pool_from_the_model_covers_its_cells() -> None:
     assert cal.coverage >= 0.75  # nominal 0.95 per cell; cells are correlated
     assert set(cal.pilots) == {20}
     assert np.all(cal.predicted_lo <= cal.predicted_hi)
+
+
+def _uncertain_m_pool() -> EmpiricalPool:
+    """30 questions of 2 × 2 from a model with m = 4 wrong alternatives: too few wrong
+    candidates to pin m down (its refits range from 3 to the bound)."""
+    truth = ExtendedModel(
+        BernoulliModel(1.0, 3.0, wrong_answers=4, wrong_concentration=0.5),
+        _law(1.0),
+        ScoreLaw(-1.0, 0.0, 1.0, 1.0, 0.2),
+        "vote",
+    )
+    return truth.sample_pool(RNG(0), 30, 2, 2)
+
+
+def test_band_refits_every_parameter_m_included() -> None:
+    """Each refit is the whole fit on a question resample: its m is the profile-likelihood
+    m of that resample (recomputed here by fit_wrong_answers on the same indices), so m
+    varies across the band's refits — a band holding m at m̂ fails this."""
+    pool = _uncertain_m_pool()
+    fits = bootstrap_fits(pool, 4, RNG(1))
+    rng = RNG(1)
+    for f in fits:
+        idx = rng.integers(0, 30, size=30)  # the same resample (every one is fittable here)
+        want = fit_wrong_answers(pool.correct[idx], pool.answers[idx]).params
+        assert f.model.verdicts.wrong_answers == int(want["wrong_answers"])
+        assert f.model.verdicts.wrong_concentration == pytest.approx(
+            want["wrong_concentration"], rel=1e-9
+        )
+        assert f.model.agent_score == "vote"
+    assert len({f.model.verdicts.wrong_answers for f in fits}) > 1
+    assert len({round(f.model.verdicts.mean, 9) for f in fits}) == len(fits)
+    assert len({round(f.model.principal.auc, 9) for f in fits}) == len(fits)
+
+
+def test_band_is_the_quantiles_of_the_refits_predictions() -> None:
+    pool = _uncertain_m_pool()
+    cal = calibrate(
+        pool, folds=2, pilots=(), draws=3, questions=100, draw_questions=100, bootstrap=100
+    )
+    assert len(cal.band_fits) == 3
+    assert len({f.model.verdicts.wrong_answers for f in cal.band_fits}) > 1
+    preds = np.stack([predict(f.model, cal.cells, questions=100, seed=1)[0] for f in cal.band_fits])
+    lo, hi = np.quantile(preds, [0.025, 0.975], axis=0)
+    np.testing.assert_allclose(cal.predicted_lo, lo, atol=1e-12)
+    np.testing.assert_allclose(cal.predicted_hi, hi, atol=1e-12)
+    assert np.any(cal.predicted_hi - cal.predicted_lo > 0.01)
+    band = to_json(cal)["band"]
+    assert band["refits"] == 3
+    assert [d["wrong_answers"] for d in band["draws"]] == [
+        f.model.verdicts.wrong_answers for f in cal.band_fits
+    ]
+    assert band["range"]["wrong_answers"][0] < band["range"]["wrong_answers"][2]
+
+
+def test_bootstrap_fits_refuses_an_unfittable_pool() -> None:
+    wrong = np.zeros((3, 1, 2), bool)  # no right candidate: no resample can be fitted
+    pool = EmpiricalPool(wrong, np.ones((3, 1, 2), int), wrong + 0.5, wrong + 0.2)
+    with pytest.raises(ValueError, match="pool must hold right and wrong"):
+        bootstrap_fits(pool, 3, RNG(0))
+    with pytest.raises(ValueError, match="draws"):
+        bootstrap_fits(pool, 0, RNG(0))
 
 
 # ------------------------------------------------------------------ bad input names the parameter

@@ -4,7 +4,8 @@
   synthetic-pool sampler;
 * :mod:`~align_theory.calibrate.fit` — maximum-likelihood fits (:func:`fit_model`);
 * :mod:`~align_theory.calibrate.calibration` — k-fold held-out predictions, pilots and the
-  parametric band (:func:`calibrate`);
+  parametric band: every parameter refitted on question-bootstrap resamples
+  (:func:`calibrate`, :func:`bootstrap_fits`);
 * :mod:`~align_theory.calibrate.report` — ``align llm calibrate RUN``'s table and figure.
 
 The model is documented in docs/model.md ("Calibrating the model to a recorded pool"); the
@@ -17,6 +18,7 @@ from align_theory.calibrate.calibration import (
     Calibration,
     Cell,
     Observed,
+    bootstrap_fits,
     calibrate,
     calibration_cells,
     kfold,
@@ -34,6 +36,7 @@ __all__ = [
     "ModelFit",
     "Observed",
     "ScoreLaw",
+    "bootstrap_fits",
     "calibrate",
     "calibration_cells",
     "fit_model",

@@ -12,15 +12,18 @@ protocol)``, that evaluates the recorded pool: one implementation of each protoc
   over questions.
 * **Pilot to scale**: the model fitted on the first 10 and 20 questions predicts the whole
   run's curves.
-* **Parametric uncertainty**: models drawn from N(θ̂, I(θ̂)⁻¹) (:meth:`ModelFit.draw`) predict
-  each cell; the 2.5% and 97.5% quantiles are the band of the prediction.
+* **Parametric uncertainty** (:func:`bootstrap_fits`): the questions are resampled with
+  replacement and the whole model is refitted on each resample — every parameter, the
+  integer number m of wrong alternatives and whether agent diversity is present included —
+  and each refitted model predicts each cell; the 2.5% and 97.5% quantiles over the refits
+  are the band of the full-data prediction.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -47,6 +50,7 @@ __all__ = [
     "Cell",
     "Observed",
     "assumption_checks",
+    "bootstrap_fits",
     "calibrate",
     "calibration_cells",
     "kfold",
@@ -184,25 +188,91 @@ def kfold(questions: int, folds: int, seed: int = 0) -> list[np.ndarray]:
 
 
 def subset(pool: EmpiricalPool, idx: np.ndarray) -> EmpiricalPool:
-    """The pool restricted to questions ``idx`` (in that order).
+    """The pool restricted to questions ``idx`` (in that order; repeats allowed, as in a
+    bootstrap resample), keeping everything else: the agents' ranking rule
+    (``vote_share``), the tokens, the question and agent names.
 
     Examples
     --------
     >>> ok = np.ones((3, 1, 2), bool)
-    >>> subset(EmpiricalPool(ok, ok.astype(int), ok * 1.0, ok * 1.0), np.array([0, 2])).shape
-    (2, 1, 2)
+    >>> pool = EmpiricalPool(ok, ok.astype(int), ok * 1.0, ok * 1.0, vote_share="primary")
+    >>> sub = subset(pool, np.array([0, 2, 2]))
+    >>> sub.shape, sub.vote_share
+    ((3, 1, 2), 'primary')
     """
     ix = np.asarray(idx, dtype=np.int64)
     if ix.ndim != 1 or ix.size == 0 or ix.min() < 0 or ix.max() >= pool.shape[0]:
         raise ValueError(
             f"idx must be a non-empty 1-D array of indices in [0, {pool.shape[0]}), got {idx!r}"
         )
-    return EmpiricalPool(
-        pool.correct[ix],
-        pool.answers[ix],
-        pool.agent_score[ix],
-        pool.principal_score[ix],
-        name=pool.name,
+    return replace(
+        pool,
+        correct=pool.correct[ix],
+        answers=pool.answers[ix],
+        agent_score=pool.agent_score[ix],
+        principal_score=pool.principal_score[ix],
+        tokens=None if pool.tokens is None else pool.tokens[ix],
+        questions=None if pool.questions is None else tuple(pool.questions[i] for i in ix),
+    )
+
+
+def bootstrap_fits(
+    pool: EmpiricalPool, draws: int, rng: np.random.Generator, *, diversity: bool = True
+) -> list[ModelFit]:
+    r"""Refits of the whole model on question-level bootstrap resamples of the pool.
+
+    Each draw resamples the Q questions with replacement (a question keeps all its M × K
+    candidates) and refits :func:`fit_model` on the resample, so every fitted parameter
+    varies from draw to draw: (a, b), the diversity c (and whether the model has it), the
+    number m of wrong alternatives (an integer, profiled, so no normal approximation
+    covers it) with its concentration α, and both score laws. The spread of a statistic over
+    the refits estimates its sampling spread (the nonparametric bootstrap over questions,
+    the unit the model treats as independent); it needs no asymptotic normality and holds
+    under misspecification of the parts. A resample without both right and wrong candidates
+    cannot be fitted and is drawn again.
+
+    Parameters
+    ----------
+    pool : EmpiricalPool
+        The pool the model was fitted to.
+    draws : int
+        Number of refits (≥ 1).
+    rng : numpy.random.Generator
+        Draws the resampled question indices.
+    diversity : bool
+        Passed to :func:`fit_model`.
+
+    Returns
+    -------
+    list of ModelFit
+        One fit per resample.
+
+    Examples
+    --------
+    >>> from align_theory.calibrate.model import ScoreLaw
+    >>> from align_theory.models import BernoulliModel
+    >>> law = ScoreLaw(-1.0, 0.0, 1.0, 1.0, 0.2)
+    >>> mdl = BernoulliModel(1.0, 3.0, wrong_answers=4, wrong_concentration=0.5)
+    >>> pool = ExtendedModel(mdl, law, law).sample_pool(np.random.default_rng(0), 30, 2, 2)
+    >>> fits = bootstrap_fits(pool, 4, np.random.default_rng(1), diversity=False)
+    >>> [f.model.verdicts.wrong_answers for f in fits]  # m is refitted on every resample
+    [9, 6, 3, 4]
+    """
+    if not isinstance(pool, EmpiricalPool):
+        raise ValueError(f"pool must be an EmpiricalPool, got {type(pool).__name__}")
+    positive_int("draws", draws)
+    q = pool.shape[0]
+    fits: list[ModelFit] = []
+    for _ in range(20 * draws):
+        idx = rng.integers(0, q, size=q)
+        right = pool.correct[idx]
+        if right.any() and not right.all():
+            fits.append(fit_model(subset(pool, idx), diversity=diversity))
+            if len(fits) == draws:
+                return fits
+    raise ValueError(
+        f"pool must hold right and wrong candidates in enough questions to resample: "
+        f"{20 * draws} resamples gave {len(fits)} fittable ones"
     )
 
 
@@ -317,7 +387,8 @@ class Calibration:
     predicted : numpy.ndarray
         The held-out (k-fold cross-fitted) prediction.
     predicted_full, predicted_lo, predicted_hi : numpy.ndarray
-        The prediction of the model fitted on every question and its 95% parametric band.
+        The prediction of the model fitted on every question and its 95% parametric band
+        (quantiles over the refits of :func:`bootstrap_fits`).
     mc_stderr : numpy.ndarray
         Monte Carlo standard error of ``predicted_full`` (the synthetic pool's size).
     pilots : dict of int to numpy.ndarray
@@ -328,6 +399,8 @@ class Calibration:
     diagnostics : dict
         Checks of the model's assumptions on the pool (:func:`assumption_checks`).
     settings : dict
+    band_fits : list of ModelFit
+        The bootstrap refits behind the band (empty with ``draws=0``).
     """
 
     cells: list[Cell]
@@ -344,6 +417,7 @@ class Calibration:
     fold_fits: list[ModelFit]
     diagnostics: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    band_fits: list[ModelFit] = field(default_factory=list)
 
     @property
     def mae(self) -> float:
@@ -506,9 +580,10 @@ def calibrate(
     pilots : sequence of int
         Fit on the first q questions only and predict the whole pool (q ≥ Q is skipped).
     draws : int
-        Parameter draws for the parametric band (0: the band is the point prediction).
+        Bootstrap refits for the parametric band (:func:`bootstrap_fits`; 0: the band is
+        the point prediction).
     questions, draw_questions : int
-        Synthetic questions per layout for the point predictions / each parameter draw.
+        Synthetic questions per layout for the point predictions / each refit's.
     bootstrap : int
         Bootstrap resamples of the empirical intervals (when ``observed`` is omitted).
     seed : int
@@ -554,9 +629,9 @@ def calibrate(
         for p in pilots
         if 2 <= p < q
     }
-    if draws:
-        models = fit.draw(np.random.default_rng(seed + 2), draws)
-        band = np.stack([pred(mdl, draw_questions) for mdl in models])
+    band_fits = bootstrap_fits(pool, draws, np.random.default_rng(seed + 2)) if draws else []
+    if band_fits:
+        band = np.stack([pred(bf.model, draw_questions) for bf in band_fits])
         p_lo, p_hi = np.quantile(band, [0.025, 0.975], axis=0)
     else:
         p_lo, p_hi = full.copy(), full.copy()
@@ -566,6 +641,7 @@ def calibrate(
         "draws": draws,
         "questions": questions,
         "draw_questions": draw_questions,
+        "band": "question-bootstrap refit of every parameter" if draws else "none",
         "bootstrap": bootstrap,
         "seed": seed,
         "pool_shape": [q, m_all, k_all],
@@ -585,4 +661,5 @@ def calibrate(
         fold_fits,
         assumption_checks(pool, fit),
         settings,
+        band_fits,
     )

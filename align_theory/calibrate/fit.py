@@ -27,7 +27,10 @@ maximum-likelihood estimate is the collection of the separate ones (docs/model.m
 
 Every fit returns the estimate in natural units, the maximised log-likelihood, and the
 inverse observed information in the optimiser's unconstrained coordinates (log-scales), from
-a central-difference Hessian: the parametric uncertainty of the predictions draws from it.
+a central-difference Hessian: the standard errors of the continuous parameters. It has no
+entry for the integer m, so the prediction band does not draw from it: it refits the whole
+model on bootstrap resamples of the questions
+(:func:`align_theory.calibrate.calibration.bootstrap_fits`).
 """
 
 from __future__ import annotations
@@ -39,7 +42,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from align_theory._validate import positive_int
 from align_theory.calibrate.model import AGENT_SCORE_MODES, ExtendedModel, ScoreLaw
 from align_theory.exact.quadrature import beta_nodes
 from align_theory.models import BernoulliModel, EmpiricalPool
@@ -323,7 +325,9 @@ def fit_wrong_answers(correct: np.ndarray, answers: np.ndarray) -> FitResult:
 
     m is profiled over integers from the largest number of distinct wrong answers seen in a
     question up to :data:`WRONG_MAX` (a log-spaced grid refined around the best value); α is
-    fitted for each m. The covariance is for log α at the fitted m (m is held fixed).
+    fitted for each m. The covariance is for log α at the fitted m (conditional on m; the
+    joint uncertainty of (m, α) comes from refitting bootstrap resamples,
+    :func:`align_theory.calibrate.calibration.bootstrap_fits`).
 
     Returns
     -------
@@ -520,58 +524,6 @@ class ModelFit:
     principal: FitResult
     agent: FitResult
     questions: int
-
-    def _build(
-        self, dpt: np.ndarray, wpt: np.ndarray, ppt: np.ndarray, apt: np.ndarray
-    ) -> ExtendedModel:
-        e = np.exp
-        v = self.model.verdicts
-        div = float(e(np.clip(dpt[2], -12, math.log(DIVERSITY_MAX)))) if dpt.size == 3 else None
-        verdicts = BernoulliModel(
-            a=float(e(np.clip(dpt[0], -12, 12))),
-            b=float(e(np.clip(dpt[1], -12, 12))),
-            diversity=div,
-            wrong_answers=v.wrong_answers,
-            wrong_concentration=None
-            if v.wrong_concentration is None
-            else float(e(np.clip(wpt[0], -12, 8))),
-        )
-
-        def law(pt: np.ndarray, old: ScoreLaw) -> ScoreLaw:
-            s = e(np.clip(pt[2:], -15, 10))
-            return ScoreLaw(
-                float(pt[0]), float(pt[1]), float(s[0]), float(s[1]), float(s[2]), old.transform
-            )
-
-        return ExtendedModel(
-            verdicts,
-            law(ppt, self.model.principal),
-            law(apt, self.model.agent),
-            self.model.agent_score,
-        )
-
-    def draw(self, rng: np.random.Generator, draws: int) -> list[ExtendedModel]:
-        """``draws`` models with parameters drawn from the asymptotic normal law of the
-        estimate, N(θ̂, I(θ̂)⁻¹) in each part's unconstrained coordinates (the parts are
-        independent: they share no parameter). m, the number of wrong answers, is held at
-        its estimate.
-
-        Examples
-        --------
-        >>> from align_theory.models import BernoulliModel
-        >>> law = ScoreLaw(-1.0, 0.0, 1.0, 1.0, 0.2)
-        >>> truth = ExtendedModel(BernoulliModel(1.0, 2.0, wrong_answers=3), law, law, "law")
-        >>> fit = fit_model(truth.sample_pool(np.random.default_rng(0), 300, 2, 2))
-        >>> len(fit.draw(np.random.default_rng(1), 3))
-        3
-        """
-        positive_int("draws", draws)
-        parts = (self.difficulty, self.wrong, self.principal, self.agent)
-        out = []
-        for _ in range(draws):
-            pts = [rng.multivariate_normal(f.point, f.covariance, method="eigh") for f in parts]
-            out.append(self._build(*pts))
-        return out
 
 
 def fit_model(

@@ -20,9 +20,17 @@ from align_theory.calibrate.calibration import (
     calibration_cells,
     observed_from_results,
 )
+from align_theory.calibrate.fit import ModelFit
 from align_theory.models import EmpiricalPool
 
-__all__ = ["calibrate_run", "render_figure", "render_markdown", "run_pool", "to_json"]
+__all__ = [
+    "calibrate_run",
+    "fit_summary",
+    "render_figure",
+    "render_markdown",
+    "run_pool",
+    "to_json",
+]
 
 FAMILIES = ("ALIGN (all agents)", "baselines", "references", "ALIGN m x k")
 
@@ -38,9 +46,51 @@ def _f(v: float) -> str:
     return "nan" if not math.isfinite(v) else f"{v:.3f}"
 
 
+def fit_summary(fit: ModelFit) -> dict[str, float | None]:
+    """The parameters of a fitted model that the band's refits vary, in natural units
+    (None where the fit dropped a part: no diversity, one wrong alternative).
+
+    Examples
+    --------
+    >>> from align_theory.calibrate import ExtendedModel, ScoreLaw, fit_model
+    >>> from align_theory.models import BernoulliModel
+    >>> law = ScoreLaw(-1.0, 0.0, 1.0, 1.0, 0.2)
+    >>> truth = ExtendedModel(BernoulliModel(1.0, 2.0, wrong_answers=3), law, law, "vote")
+    >>> s = fit_summary(fit_model(truth.sample_pool(np.random.default_rng(0), 300, 2, 2)))
+    >>> s["wrong_answers"], abs(s["mean"] - 1 / 3) < 0.05
+    (3, True)
+    """
+    v = fit.model.verdicts
+    alpha = v.wrong_concentration
+    return {
+        "a": v.a,
+        "b": v.b,
+        "mean": v.mean,
+        "diversity": v.diversity,
+        "wrong_answers": v.wrong_answers,
+        "wrong_concentration": alpha,
+        "wrong_mass": None if alpha is None else v.wrong_answers * alpha,
+        "judge_auc": fit.model.principal.auc,
+        "tiebreak_auc": fit.model.agent.auc,
+    }
+
+
+def _spread(draws: list[dict[str, float | None]]) -> dict[str, list[float] | None]:
+    """Per parameter: [min, median, max] over the refits that have it."""
+    out: dict[str, list[float] | None] = {}
+    for key in draws[0] if draws else ():
+        vals = np.array([d[key] for d in draws if d[key] is not None], dtype=float)
+        out[key] = (
+            [float(vals.min()), float(np.median(vals)), float(vals.max())] if vals.size else None
+        )
+    return out
+
+
 def to_json(cal: Calibration) -> dict[str, Any]:
-    """Every cell, every summary figure, the fitted parameters and the assumption checks."""
+    """Every cell, every summary figure, the fitted parameters, the band's refits and the
+    assumption checks."""
     fit = cal.fit
+    band = [fit_summary(bf) for bf in cal.band_fits]
     cells = []
     for i, c in enumerate(cal.cells):
         cells.append(
@@ -87,9 +137,40 @@ def to_json(cal: Calibration) -> dict[str, Any]:
             "agent_tiebreak": fit.agent.params,
             "agent_score": fit.model.agent_score,
         },
+        "band": {
+            "method": "refit of every parameter (m included) on bootstrap resamples of the "
+            "questions; band = 2.5% and 97.5% quantiles of the refits' predictions",
+            "refits": len(cal.band_fits),
+            "range": _spread(band),
+            "draws": band,
+        },
         "diagnostics": cal.diagnostics,
         "cells": cells,
     }
+
+
+def _band_lines(band: dict[str, Any]) -> list[str]:
+    """The markdown line of the band's refits: each parameter's range over them."""
+    if not band["refits"]:
+        return []
+    r = band["range"]
+
+    def rng(key: str, fmt: str) -> str:
+        v = r.get(key)
+        if v is None:
+            return "absent in every refit"
+        have = sum(d[key] is not None for d in band["draws"])
+        lo, med, hi = (format(x, fmt) for x in v)
+        tail = "" if have == band["refits"] else f", fitted in {have} of {band['refits']}"
+        return f"{lo}–{hi} (median {med}{tail})"
+
+    ms = sorted({int(d["wrong_answers"]) for d in band["draws"]})
+    return [
+        f"* Band refits ({band['refits']} question-bootstrap resamples, every parameter "
+        f"refitted): m ∈ {{{', '.join(str(m) for m in ms)}}}, m·α {rng('wrong_mass', '.1f')}, "
+        f"mean difficulty {rng('mean', '.3f')}, diversity c {rng('diversity', '.1f')}, "
+        f"judge AUC {rng('judge_auc', '.3f')}.",
+    ]
 
 
 def render_markdown(cal: Calibration, title: str = "pool") -> str:
@@ -108,8 +189,10 @@ def render_markdown(cal: Calibration, title: str = "pool") -> str:
         f"{q} questions, M = {m_all} agents × K = {k_all}. Held-out predictions: "
         f"{cal.settings['folds']}-fold over questions (each fold predicted by the model fitted on "
         f"the others); synthetic pools of {cal.settings['questions']} questions per layout; "
-        f"parametric band: {cal.settings['draws']} parameter draws from the observed-information "
-        f"normal law ({cal.settings['draw_questions']} questions each).",
+        f"parametric band: 2.5% and 97.5% quantiles of the predictions of "
+        f"{cal.settings['draws']} refits of every parameter (m included) on bootstrap "
+        f"resamples of the questions ({cal.settings['draw_questions']} synthetic questions "
+        "per layout each).",
         "",
         "## Summary",
         "",
@@ -147,6 +230,7 @@ def render_markdown(cal: Calibration, title: str = "pool") -> str:
         f"{dg['wrong_match_between_agents']:.3f} from two agents (equal under the model).",
         f"* Per-agent accuracy: {', '.join(f'{a:.3f}' for a in dg['agent_accuracy'])} "
         "(exchangeable agents under the model).",
+        *_band_lines(js["band"]),
         "",
         "## Best protocol at each budget (references excluded)",
         "",
@@ -188,11 +272,15 @@ def render_markdown(cal: Calibration, title: str = "pool") -> str:
 
 def render_figure(cal: Calibration, path: Path, title: str = "") -> None:
     """One panel per protocol family: observed points with 95% CIs (dodged), predicted
-    held-out lines with the full fit's parametric band."""
+    held-out lines with the full fit's parametric band (the refits of
+    :func:`~align_theory.calibrate.calibration.bootstrap_fits`), each labelled in the
+    panel's legend."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     from align_theory.plotting import STYLE
 
@@ -240,17 +328,24 @@ def render_figure(cal: Calibration, path: Path, title: str = "") -> None:
                 )
                 ax.plot(x, cal.predicted[ii], "-", color=col, lw=1.2)
                 ax.fill_between(
-                    x, cal.predicted_lo[ii], cal.predicted_hi[ii], color=col, alpha=0.15, lw=0
+                    x, cal.predicted_lo[ii], cal.predicted_hi[ii], color=col, alpha=0.18, lw=0
                 )
             ax.set_title(
                 fam if fam != "ALIGN m x k" else "ALIGN-judge with m agents × k (x = n = m·k)"
             )
             ax.set_xlabel("candidate budget n")
             ax.set_ylabel("accuracy")
-            ax.legend(fontsize=6, ncol=2, loc="upper left")
+            handles, _ = ax.get_legend_handles_labels()
+            handles += [
+                Line2D([], [], color="0.3", lw=1.2, label="predicted, held out"),
+                Patch(color="0.3", alpha=0.25, lw=0, label="95% band (bootstrap refits)"),
+            ]
+            ax.legend(handles=handles, fontsize=6, ncol=2, loc="upper left")
         fig.suptitle(
             (title + ": " if title else "")
-            + "observed (points, 95% CI) vs predicted held out (lines; band: parametric 95%)",
+            + "observed (points, 95% bootstrap CI over questions) vs predicted held out (lines)\n"
+            + "bands: 95% of the full fit's prediction over refits of every parameter "
+            + "(m included) on resampled questions",
             fontsize=8,
         )
         fig.savefig(path, dpi=160)
