@@ -455,7 +455,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     c.add_argument("run", help="run folder (with results.json from `align llm replay`)")
     c.add_argument("--folds", type=int, default=5, help="folds over questions")
-    c.add_argument("--draws", type=int, default=10, help="bootstrap refits over questions for the predicted 95%% band (each refits every parameter; about 5 CPU-s each)")
+    c.add_argument(
+        "--draws",
+        type=int,
+        default=10,
+        help=(
+            "bootstrap refits over questions for the predicted 95%% band "
+            "(each refits every parameter; about 5 CPU-s each)"
+        ),
+    )
     c.add_argument("--questions", type=int, default=1000, help="synthetic questions per layout")
     c.add_argument("--seed", type=int, default=0, help="seed of the fit's draws")
     c.add_argument("--out", default=None, help="output folder (default RUN/calibration)")
