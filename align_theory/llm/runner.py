@@ -28,6 +28,7 @@ import platform
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,13 @@ from align_theory.llm.store import (
     read_records,
     write_json_atomic,
 )
-from align_theory.llm.usc import parse_choice, usc_messages
+from align_theory.llm.usc import (
+    USC_PROMPT_VERSION,
+    USC_PROMPTS,
+    Choice,
+    parse_choice,
+    usc_messages,
+)
 
 __all__ = [
     "ConfigMismatch",
@@ -98,6 +105,7 @@ class RunConfig:
     sample_logprobs: bool = True
     judge_base_url: str | None = None
     usc_reps: int = 0
+    usc_prompt: int = USC_PROMPT_VERSION
     debate_rounds: int = 0
     self_verify: bool = False
     api_key_env: str | None = "OPENAI_API_KEY"
@@ -119,6 +127,8 @@ class RunConfig:
         in_range("top_p", self.top_p, 0.0, 1.0, lo_open=True)
         positive_int("judge_top_logprobs", self.judge_top_logprobs, 2, 20)
         positive_int("usc_reps", self.usc_reps, 0)
+        if self.usc_prompt not in USC_PROMPTS:
+            raise ValueError(f"usc_prompt must be one of {USC_PROMPTS}, got {self.usc_prompt!r}")
         positive_int("debate_rounds", self.debate_rounds, 0)
         positive_int("concurrency", self.concurrency)
         in_range("timeout_s", self.timeout_s, 0.0, lo_open=True)
@@ -244,6 +254,10 @@ def check_resumable(out: Path, cfg: RunConfig, source: str) -> None:
         raise ConfigMismatch(f"{path} is not readable JSON; use another --out") from None
     new = {k: v for k, v in cfg.config_dict().items() if k not in _OPERATIONAL}
     was = {k: v for k, v in old.get("config", {}).items() if k not in _OPERATIONAL}
+    was.setdefault("usc_prompt", 1)  # the USC prompt of runs before the field existed
+    if not was.get("usc_reps") and not new.get("usc_reps"):
+        was.pop("usc_prompt")  # no USC call: the prompt's version does not matter
+        new.pop("usc_prompt")
     diff = _differences(was, new)
     if old.get("dataset_source", source) != source:
         diff.append(f"dataset_source: {old.get('dataset_source')!r} -> {source!r}")
@@ -528,6 +542,7 @@ async def _run(
                 seed: int,
                 info: dict[str, Any],
                 via: ChatClient,
+                pick: Callable[[str], Choice] | None = None,
             ) -> dict[str, Any] | None:
                 """One USC / debate / verify call on ``via`` with the model in ``fields``."""
                 key = key_hash(fields)
@@ -548,7 +563,8 @@ async def _run(
                     "error": None,
                 }
                 if fields["kind"] == "usc":
-                    rec["choice"] = parse_choice(c.text, len(fields["sample_keys"]))
+                    # scoring re-parses the stored text with the same parse_choice
+                    rec["choice"] = pick(c.text).unique if pick is not None else None
                     rec["chosen_key"] = (
                         None if rec["choice"] is None else fields["sample_keys"][rec["choice"]]
                     )
@@ -577,7 +593,8 @@ async def _run(
                     return  # a failed sample: retried on resume, and USC with it
                 texts = [r["text"] for r in pool if r is not None]
                 keys = [r["key"] for r in pool if r is not None]
-                messages = usc_messages(q.text, texts)
+                answers = [r["answer"] for r in pool if r is not None]
+                messages = usc_messages(q.text, texts, version=cfg.usc_prompt)
                 params = SamplingParams(temperature=0.0, max_tokens=48, logprobs=False)
                 fields = {
                     "kind": "usc",
@@ -588,7 +605,16 @@ async def _run(
                     "params": params.as_dict(),
                     "prompt": prompt_hash(messages),
                 }
-                await do_extra(q, fields, messages, params, 0, {"k": k, "rep": rep}, judge_client)
+                await do_extra(
+                    q,
+                    fields,
+                    messages,
+                    params,
+                    0,
+                    {"k": k, "rep": rep},
+                    judge_client,
+                    lambda text: parse_choice(text, texts, answers),
+                )
 
             async def do_verify(q: Question, srec: dict[str, Any]) -> None:
                 agent = by_name[srec["agent"]]
