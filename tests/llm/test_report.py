@@ -127,6 +127,15 @@ def test_usc_prompt_v2_gets_usable_choices_and_v1_runs_still_resume(fake_server,
     assert len(srv.requests) == sent
     with pytest.raises(ConfigMismatch, match="usc_prompt"):
         run_sync(_cfg(srv.base_url, usc_reps=1), QS, old, progress=False)
+    # a run without USC calls resumes under any version (here: made before they existed)
+    plain = tmp_path / "plain"
+    run_sync(_cfg(srv.base_url), QS[:1], plain, progress=False)
+    manifest = json.loads((plain / "manifest.json").read_text())
+    del manifest["config"]["usc_prompt"]
+    (plain / "manifest.json").write_text(json.dumps(manifest))
+    sent = len(srv.requests)
+    run_sync(_cfg(srv.base_url), QS[:1], plain, progress=False)
+    assert len(srv.requests) == sent
     with pytest.raises(ValueError, match="usc_prompt must be one of"):
         _cfg(srv.base_url, usc_prompt=3)
 
