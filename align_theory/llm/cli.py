@@ -131,6 +131,7 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
     """The :class:`RunConfig` of ``llm run``'s flags (raises ValueError on a bad value)."""
     from align_theory.llm.agents import default_agents
     from align_theory.llm.runner import RunConfig
+    from align_theory.llm.usc import USC_PROMPT_VERSION
 
     return RunConfig(
         dataset=args.dataset,
@@ -150,6 +151,7 @@ def _run_config(args: argparse.Namespace) -> RunConfig:
         ),
         max_retries=args.max_retries,
         usc_reps=args.usc_reps,
+        usc_prompt=USC_PROMPT_VERSION if args.usc_prompt is None else args.usc_prompt,
         sample_logprobs=not args.no_sample_logprobs,
         judge_base_url=args.judge_base_url,
         debate_rounds=args.debate_rounds,
@@ -403,6 +405,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--max-retries", type=int, default=5, help="retries of a failed request (429, 5xx, ...)"
     )
     r.add_argument("--usc-reps", type=int, default=0, help="USC calls per question and k")
+    r.add_argument(
+        "--usc-prompt",
+        type=int,
+        default=None,
+        help="USC prompt version (1 or 2; default 2, the number-only reply; 1 resumes a run "
+        "made before the versions existed)",
+    )
     r.add_argument("--debate-rounds", type=int, default=0, help="multi-agent debate rounds")
     r.add_argument(
         "--self-verify",

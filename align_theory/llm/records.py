@@ -961,6 +961,8 @@ _CONFIG_NEEDS: tuple[tuple[str, str], ...] = (
     ("max_tokens", "int"),
     ("top_p", "num"),
 )
+# integer entries added to the configuration later, with the value a run before them had
+_CONFIG_LATER: dict[str, int] = {"usc_prompt": 1}
 
 
 @dataclass(frozen=True)
@@ -974,6 +976,8 @@ class Manifest:
     ``versions`` of Python and the packages, ``created`` the first invocation's UTC time,
     and ``invocations`` every invocation's counts. ``records_schema`` is
     :data:`SCHEMA_VERSION` for manifests written since it exists (None before: version 1).
+    :attr:`usc_prompt` is the USC prompt version of the run's calls (``config.usc_prompt``,
+    validated where stored; a manifest written before the field existed is version 1).
 
     Examples
     --------
@@ -981,8 +985,10 @@ class Manifest:
     ...        "agents": [{"name": "a0", "temperature": 0.7}]}
     >>> m = Manifest(cfg, "c0ffee", "toy.jsonl", 6, {"python": "3.11.7"}, None,
     ...              "2026-11-27T08:06:23Z", records_schema=SCHEMA_VERSION)
-    >>> Manifest.from_json(m.to_json()) == m, m.agent_names
-    (True, ('a0',))
+    >>> Manifest.from_json(m.to_json()) == m, m.agent_names, m.usc_prompt
+    (True, ('a0',), 1)
+    >>> Manifest.from_json({**m.to_json(), "config": {**cfg, "usc_prompt": 2}}).usc_prompt
+    2
     >>> Manifest.from_json({**m.to_json(), "config": {**cfg, "per_agent": "2"}})
     Traceback (most recent call last):
     ...
@@ -1005,6 +1011,12 @@ class Manifest:
     def agent_names(self) -> tuple[str, ...]:
         """The agents' names in the order of the run's grid."""
         return tuple(str(a["name"]) for a in self.config["agents"])
+
+    @property
+    def usc_prompt(self) -> int:
+        """The USC prompt version of the run (:data:`~align_theory.llm.usc.USC_PROMPTS`):
+        ``config.usc_prompt``, or 1 for a run made before the field existed."""
+        return int(self.config.get("usc_prompt", _CONFIG_LATER["usc_prompt"]))
 
     def to_json(self) -> dict[str, Any]:
         """The stored JSON object."""
@@ -1036,6 +1048,9 @@ class Manifest:
             parse = {"str": _str, "int": _int, "num": _num}.get(typ)
             if parse is not None:
                 parse({f"config.{name}": cfg[name]}, f"config.{name}", what)
+        for name in _CONFIG_LATER:
+            if name in cfg:
+                _int({f"config.{name}": cfg[name]}, f"config.{name}", what)
         agents = cfg["agents"]
         if not isinstance(agents, list) or not agents:
             raise _bad(what, "config.agents", "a non-empty list", agents)

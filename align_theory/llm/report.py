@@ -33,6 +33,7 @@ import numpy as np
 from align_theory.exact.empirical import cross_fit_bayes, is_sampled, pool_values_many
 from align_theory.llm.scoring import GradedRun, QuestionTable, grade_run, load_run
 from align_theory.llm.store import write_json_atomic
+from align_theory.llm.usc import PARSER_VERSION
 from align_theory.models import EmpiricalPool
 from align_theory.protocols import (
     Align,
@@ -344,6 +345,12 @@ def replay(
                 "estimate": u_est,
                 "calls": sum(t.usc_calls.get(k, 0) for t in tables),
                 "unusable": sum(t.usc_unusable.get(k, 0) for t in tables),
+                # answered calls by the rule that read the reply (parse_choice)
+                "rules": {
+                    rule: sum(t.usc_rules.get(k, {}).get(rule, 0) for t in tables)
+                    for rule in ("number", "quote", "answer", "none")
+                },
+                "parser": PARSER_VERSION,
             }
     variants = _score_variants(graded, reps, seed) if graded.verified else {}
     debate: dict[str, Any] = {}
@@ -578,6 +585,12 @@ def render_markdown(res: dict[str, Any]) -> str:
                 if u.get("calls")
                 else ""
             )
+            rules = u.get("rules", {})
+            if rules.get("quote") or rules.get("answer"):
+                bad += (
+                    f"; read by number {rules.get('number', 0)}, by quoted tail "
+                    f"{rules.get('quote', 0)}, by stated answer {rules.get('answer', 0)}"
+                )
             lines.append(
                 f"| USC (k = {k} per agent; 1 selection call{bad}) | {u['n']} "
                 f"| {u['questions']} | {_fmt(u['estimate'])} |"

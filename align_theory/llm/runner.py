@@ -29,6 +29,7 @@ import platform
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,13 @@ from align_theory.llm.store import (
     read_records,
     write_manifest,
 )
-from align_theory.llm.usc import parse_choice, usc_messages
+from align_theory.llm.usc import (
+    USC_PROMPT_VERSION,
+    USC_PROMPTS,
+    Choice,
+    parse_choice,
+    usc_messages,
+)
 
 __all__ = [
     "ConfigMismatch",
@@ -114,6 +121,7 @@ class RunConfig:
     sample_logprobs: bool = True
     judge_base_url: str | None = None
     usc_reps: int = 0
+    usc_prompt: int = USC_PROMPT_VERSION
     debate_rounds: int = 0
     self_verify: bool = False
     api_key_env: str | None = "OPENAI_API_KEY"
@@ -135,6 +143,8 @@ class RunConfig:
         in_range("top_p", self.top_p, 0.0, 1.0, lo_open=True)
         positive_int("judge_top_logprobs", self.judge_top_logprobs, 2, 20)
         positive_int("usc_reps", self.usc_reps, 0)
+        if self.usc_prompt not in USC_PROMPTS:
+            raise ValueError(f"usc_prompt must be one of {USC_PROMPTS}, got {self.usc_prompt!r}")
         positive_int("debate_rounds", self.debate_rounds, 0)
         positive_int("concurrency", self.concurrency)
         in_range("timeout_s", self.timeout_s, 0.0, lo_open=True)
@@ -259,6 +269,10 @@ def check_resumable(out: Path, cfg: RunConfig, source: str) -> None:
         raise ConfigMismatch(f"{err}; use another --out") from None
     new = {k: v for k, v in cfg.config_dict().items() if k not in _OPERATIONAL}
     was = {k: v for k, v in old.config.items() if k not in _OPERATIONAL}
+    was["usc_prompt"] = old.usc_prompt  # 1 for runs made before the field existed
+    if not was.get("usc_reps") and not new.get("usc_reps"):
+        was.pop("usc_prompt")  # no USC call: the prompt's version does not matter
+        new.pop("usc_prompt")
     diff = _differences(was, new)
     if old.dataset_source != source:
         diff.append(f"dataset_source: {old.dataset_source!r} -> {source!r}")
@@ -524,9 +538,11 @@ async def _run(
                 messages: list[dict[str, str]],
                 info: dict[str, Any],
                 via: ChatClient,
+                pick: Callable[[str], Choice] | None = None,
             ) -> ExtraRecord | None:
                 """One USC / debate / verify call on ``via`` with the model in ``fields``;
-                ``info`` holds the record's other fields (:class:`ExtraRecord`)."""
+                ``info`` holds the record's other fields (:class:`ExtraRecord`) and ``pick``
+                reads a USC reply (:func:`~align_theory.llm.usc.parse_choice`)."""
                 key = fields.key()
                 if key in done_x:
                     return done_x[key]
@@ -538,7 +554,8 @@ async def _run(
                     return None
                 by_kind: dict[str, Any] = {}
                 if fields.kind == "usc":
-                    choice = parse_choice(c.text, len(fields.sample_keys or ()))
+                    # scoring re-parses the stored text with the same parse_choice
+                    choice = pick(c.text).unique if pick is not None else None
                     chosen = None if choice is None else (fields.sample_keys or ())[choice]
                     by_kind = {"choice": choice, "chosen_key": chosen}
                 elif fields.kind == "verify":
@@ -570,7 +587,8 @@ async def _run(
                     return  # a failed sample: retried on resume, and USC with it
                 texts = [_text(r) for r in pool if r is not None]
                 keys = tuple(r.key for r in pool if r is not None)
-                messages = usc_messages(q.text, texts)
+                answers = [_answer(r) for r in pool if r is not None]
+                messages = usc_messages(q.text, texts, version=cfg.usc_prompt)
                 fields = KeyFields(
                     "usc",
                     cfg.dataset,
@@ -580,7 +598,13 @@ async def _run(
                     prompt_hash(messages),
                     sample_keys=keys,
                 )
-                await do_extra(fields, messages, {"k": k, "rep": rep}, judge_client)
+                await do_extra(
+                    fields,
+                    messages,
+                    {"k": k, "rep": rep},
+                    judge_client,
+                    lambda text: parse_choice(text, texts, answers),
+                )
 
             async def do_verify(q: Question, srec: SampleRecord) -> None:
                 agent = by_name[srec.agent]
@@ -654,6 +678,12 @@ def _text(rec: SampleRecord) -> str:
     """A successful sample's text."""
     assert rec.output is not None, "only successful samples are passed on"
     return rec.output.text
+
+
+def _answer(rec: SampleRecord) -> str | None:
+    """A successful sample's extracted answer (None when it has none)."""
+    assert rec.output is not None, "only successful samples are passed on"
+    return rec.output.answer
 
 
 async def _complete(

@@ -37,6 +37,7 @@ from align_theory.llm.records import (
     SamplingParams,
 )
 from align_theory.llm.store import load_records, read_manifest, write_json_atomic
+from align_theory.llm.usc import parse_choice
 
 __all__ = [
     "GRADING_FILE",
@@ -126,6 +127,10 @@ class QuestionTable:
     usc: dict[int, float] = field(default_factory=dict)
     usc_calls: dict[int, int] = field(default_factory=dict)  # USC calls per k
     usc_unusable: dict[int, int] = field(default_factory=dict)  # replies naming no response
+    # answered USC calls per k by the rule of parse_choice that read them (number, quote,
+    # answer, none = unusable)
+    usc_rules: dict[int, dict[str, int]] = field(default_factory=dict)
+    texts: list[list[str | None]] = field(default_factory=list)  # the samples' texts
     debate: dict[int, float] = field(default_factory=dict)
     # v = P(yes) of the agent's self-verification (NaN if absent) and that call's tokens;
     # default: no self-verification (shaped like ``correct`` after init)
@@ -193,17 +198,22 @@ def _context_exceeded(rec: ExtraRecord) -> bool:
 def _usc_and_debate(t: QuestionTable, gold: str, extras: list[ExtraRecord], chk: _Checks) -> int:
     """Fill ``t.usc[k]`` (mean over reps) and ``t.debate[round]`` (plurality accuracy).
 
-    USC: the chosen candidate's correctness; an unparseable choice is a uniform pick (the
-    pool's mean correctness), and so is a call the server refused because the n responses
-    do not fit its context window (USC cannot be run there; the count is returned and
-    reported). A call that failed otherwise is left out (a resume retries it). Debate round
+    USC: the reply is re-parsed from its stored text by
+    :func:`~align_theory.llm.usc.parse_choice` (the runner's parser, at this version), so an
+    older run gains from a better parser; the pick's correctness is the mean correctness of
+    the responses it picks (one, or several that share one final answer: a uniform pick
+    among them). An unusable reply is a uniform pick among all n (the pool's mean
+    correctness), and so is a call the server refused because the n responses do not fit
+    its context window (USC cannot be run there; the count is returned and reported). A
+    call that failed otherwise is left out (a resume retries it). Debate round
     0 is every agent's sample 0; round r uses each agent's round-r answer (its previous one
     when that call failed); plurality over agents with ties uniformly at random.
     """
     m, k = t.shape
-    correct = {
-        t.keys[a][i]: bool(t.correct[a, i]) for a in range(m) for i in range(k) if t.keys[a][i]
-    }
+    cells = [(a, i) for a in range(m) for i in range(k) if t.keys[a][i]]
+    correct = {t.keys[a][i]: bool(t.correct[a, i]) for a, i in cells}
+    answer = {t.keys[a][i]: t.answers[a][i] for a, i in cells}
+    text = {t.keys[a][i]: t.texts[a][i] if t.texts else None for a, i in cells}
     by_key: dict[str, list[ExtraRecord]] = {}
     for r in extras:
         if r.kind == "usc":
@@ -218,13 +228,22 @@ def _usc_and_debate(t: QuestionTable, gold: str, extras: list[ExtraRecord], chk:
         pool = r.sample_keys
         if any(key not in correct for key in pool):
             continue
-        chosen = r.output.chosen_key if r.output is not None else None
-        too_long += not ok
         kk = int(r.k or 0)
-        t.usc_unusable[kk] = t.usc_unusable.get(kk, 0) + int(bool(ok) and not chosen)
+        picked: tuple[int, ...] = ()
+        if r.output is not None:
+            choice = parse_choice(
+                r.output.text,
+                [str(text[x] or "") for x in pool],
+                [answer[x] for x in pool],
+            )
+            picked = choice.indices
+            rules = t.usc_rules.setdefault(kk, {})
+            rules[choice.rule] = rules.get(choice.rule, 0) + 1
+        too_long += not ok
+        t.usc_unusable[kk] = t.usc_unusable.get(kk, 0) + int(bool(ok) and not picked)
         t.usc_calls[kk] = t.usc_calls.get(kk, 0) + 1
-        val = float(correct[chosen]) if chosen else float(np.mean([correct[x] for x in pool]))
-        usc.setdefault(kk, []).append(val)
+        chosen = [pool[i] for i in picked] or list(pool)
+        usc.setdefault(kk, []).append(float(np.mean([correct[x] for x in chosen])))
     t.usc = {kk: float(np.mean(v)) for kk, v in usc.items()}
     rounds: dict[int, dict[str, str | None]] = {0: {}}
     names = sorted({str(r.agent) for r in extras if r.kind == "debate"})
@@ -400,8 +419,20 @@ def _table(
                 judge_tok[a, i] = xj[1]
     cls = _classes(answers, chk)
     keys = [[s.key if s is not None and s.ok else None for s in row] for row in slots]
+    texts = [[s.output.text if s is not None and s.output else None for s in row] for row in slots]
     return QuestionTable(
-        q.qid, q.gold, correct, cls, logprob, xhat, gen_tok, comp_tok, judge_tok, answers, keys
+        q.qid,
+        q.gold,
+        correct,
+        cls,
+        logprob,
+        xhat,
+        gen_tok,
+        comp_tok,
+        judge_tok,
+        answers,
+        keys,
+        texts=texts,
     )
 
 

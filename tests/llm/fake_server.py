@@ -7,7 +7,10 @@ log-probabilities, leaning yes when the solution shown holds the correct answer.
 consumed in order by the first requests: ``"429"`` (with Retry-After), ``"500"``,
 ``"timeout"`` (sleeps past the client's timeout), ``"truncated"`` (cut JSON body),
 ``"empty"`` (empty content), ``"echo_auth"`` (a 400 whose body echoes the request's
-Authorization header, as some gateways do). ``always_fail_seeds`` answer 500 forever;
+Authorization header, as some gateways do). A USC request gets the reply a small model
+gives: under prompt version 1 the template's placeholder ("…is Response X."), under
+version 2 (which asks for the number only) the number of the first response whose boxed
+answer is the plurality's. ``always_fail_seeds`` answer 500 forever;
 ``judge_text`` replaces the judge's reply text (its log-probabilities stay). Every handler is
 bounded in time; :meth:`FakeServer.stop` shuts the server down.
 """
@@ -16,10 +19,21 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+
+def _usc_reply(prompt: str) -> str:
+    if "number only" not in prompt:  # prompt version 1: the placeholder copied
+        return "The most consistent response is Response X."
+    shown = re.findall(r"^Response (\d+): .*?\\boxed\{([^}]*)\}", prompt, re.M)
+    counts = Counter(ans for _, ans in shown)
+    top = max(counts.values())
+    return next(num for num, ans in shown if counts[ans] == top)
 
 
 class FakeServer:
@@ -104,7 +118,7 @@ class FakeServer:
             ]
             text = tok if self.judge_text is None else self.judge_text
         elif "Candidate responses" in json.dumps(body["messages"][-1]):
-            text = "The most consistent response is Response 1."
+            text = _usc_reply(body["messages"][-1]["content"])
             content = [{"token": w, "logprob": -0.1, "top_logprobs": []} for w in text.split()]
         else:
             # seed-dependent randomness, independent of the judge branch

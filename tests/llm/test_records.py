@@ -211,7 +211,16 @@ MANIFEST_BAD: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         r"invocations\[0\]' lacks field 'wall_s'",
     ),
     "newer-schema": (_set("records_schema", SCHEMA_VERSION + 1), "written by a newer version"),
+    "usc-prompt-as-string": (
+        _set("config.usc_prompt", "2"),
+        "field 'config.usc_prompt' must be an integer",
+    ),
 }
+
+
+def test_the_stored_run_predates_usc_prompt_versions_so_it_is_version_1() -> None:
+    m = read_manifest(RUN / "manifest.json")
+    assert "usc_prompt" not in m.config and m.usc_prompt == 1
 
 
 @pytest.mark.parametrize("case", sorted(MANIFEST_BAD), ids=sorted(MANIFEST_BAD))

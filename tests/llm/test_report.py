@@ -78,6 +78,68 @@ def test_usc_and_debate_behind_the_same_store(fake_server, tmp_path):
     assert "USC" in report(tmp_path, bootstrap=100)
 
 
+def test_usc_prompt_v2_gets_usable_choices_and_v1_runs_still_resume(fake_server, tmp_path):
+    # the fake answers USC like the 0.5B model: the placeholder "Response X" under prompt
+    # version 1, the number of a plurality-answer response under version 2 (number only)
+    import numpy as np
+    import pytest
+
+    from align_theory.llm.runner import ConfigMismatch
+
+    srv = fake_server(p_correct=0.5)
+    new, old = tmp_path / "v2", tmp_path / "v1"
+    run_sync(_cfg(srv.base_url, usc_reps=1), QS, new, progress=False)
+    run_sync(_cfg(srv.base_url, usc_reps=1, usc_prompt=1), QS, old, progress=False)
+    sent = len(srv.requests)
+    for folder, usable in ((new, True), (old, False)):
+        samples = {r["key"]: r for r in read_records(folder / "samples.jsonl")}
+        usc = [r for r in read_records(folder / "extras.jsonl") if r["kind"] == "usc"]
+        assert len(usc) == 12  # 6 questions × k = 1, 2
+        want: dict[str, list[float]] = {"1": [], "2": []}
+        for r in usc:
+            pool = [samples[x] for x in r["key_fields"]["sample_keys"]]
+            right = [p["answer"] == "42" for p in pool]
+            if usable:  # the stored pick gives the pool's plurality answer
+                votes = [p["answer"] for p in pool]
+                chosen = pool[r["choice"]]
+                assert r["chosen_key"] == chosen["key"] and r["text"] == str(r["choice"] + 1)
+                assert votes.count(chosen["answer"]) == max(votes.count(v) for v in votes)
+                want[str(r["k"])].append(float(chosen["answer"] == "42"))
+            else:  # the placeholder: no pick, a uniform one in scoring
+                assert r["choice"] is None and "Response X" in r["text"]
+                want[str(r["k"])].append(float(np.mean(right)))
+        res = replay(folder, bootstrap=100)
+        for k in ("1", "2"):
+            u = res["usc"][k]
+            assert u["calls"] == 6 and u["unusable"] == (0 if usable else 6)
+            assert u["rules"] == {"number": 6 if usable else 0, "quote": 0, "answer": 0,
+                                  "none": 0 if usable else 6}  # fmt: skip
+            assert u["estimate"]["mean"] == pytest.approx(np.mean(want[k]))
+    # a run keeps its prompt: resuming under the other version is refused ...
+    with pytest.raises(ConfigMismatch, match="usc_prompt: 1 -> 2"):
+        run_sync(_cfg(srv.base_url, usc_reps=1), QS, old, progress=False)
+    # ... and a run made before the versions existed (no usc_prompt in its manifest) had
+    # version 1: it resumes with usc_prompt=1 and issues nothing
+    manifest = json.loads((old / "manifest.json").read_text())
+    del manifest["config"]["usc_prompt"]
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    run_sync(_cfg(srv.base_url, usc_reps=1, usc_prompt=1), QS, old, progress=False)
+    assert len(srv.requests) == sent
+    with pytest.raises(ConfigMismatch, match="usc_prompt"):
+        run_sync(_cfg(srv.base_url, usc_reps=1), QS, old, progress=False)
+    # a run without USC calls resumes under any version (here: made before they existed)
+    plain = tmp_path / "plain"
+    run_sync(_cfg(srv.base_url), QS[:1], plain, progress=False)
+    manifest = json.loads((plain / "manifest.json").read_text())
+    del manifest["config"]["usc_prompt"]
+    (plain / "manifest.json").write_text(json.dumps(manifest))
+    sent = len(srv.requests)
+    run_sync(_cfg(srv.base_url), QS[:1], plain, progress=False)
+    assert len(srv.requests) == sent
+    with pytest.raises(ValueError, match="usc_prompt must be one of"):
+        _cfg(srv.base_url, usc_prompt=3)
+
+
 def test_self_verification_behind_the_same_store(fake_server, tmp_path):
     # the fake server leans "yes" (P ≈ 0.8) on a solution holding 42, "no" (≈ 0.3) otherwise
     srv = fake_server(p_correct=0.5)
