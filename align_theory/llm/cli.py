@@ -409,8 +409,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--usc-prompt",
         type=int,
         default=None,
-        help="USC prompt version (1 or 2; default 2, the number-only reply; 1 resumes a run "
-        "made before the versions existed)",
+        help="USC prompt version (1, 2 or 3; default 3, the number-only reply with the "
+        "responses shown in a fixed shuffled order; 2 the same in drawn order; 1 resumes a "
+        "run made before the versions existed)",
     )
     r.add_argument("--debate-rounds", type=int, default=0, help="multi-agent debate rounds")
     r.add_argument(

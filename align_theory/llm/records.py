@@ -709,8 +709,10 @@ _EXTRA_OUT_COMMON = ("text", "prompt_tokens", "completion_tokens")
 class ExtraOutput:
     """What a successful extra call returned: its text and token counts, and by kind
 
-    * ``usc``: ``choice``, the 0-based index of the response it names (None when the reply
-      names none), and ``chosen_key``, that response's sample key;
+    * ``usc``: ``choice``, the 0-based position (in ``sample_keys``, the order shown) of the
+      one response :func:`~align_theory.llm.usc.parse_choice` reads the reply to pick (None
+      when it picks none or several; scoring re-reads the text), and ``chosen_key``, that
+      response's sample key;
     * ``verify``: ``v`` = P(yes) of the agent's self-verification (None when neither yes nor
       no is among the first token's alternatives) and ``top_logprobs``;
     * ``debate``: ``answer``, the extracted answer of the updated solution.

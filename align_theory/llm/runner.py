@@ -86,6 +86,7 @@ from align_theory.llm.usc import (
     USC_PROMPTS,
     Choice,
     parse_choice,
+    presentation_order,
     usc_messages,
 )
 
@@ -583,11 +584,16 @@ async def _run(
                     for a in range(len(grid))
                     for i in sorted(rng.sample(range(cfg.per_agent), k))
                 ]
-                if any(r is None for r in pool):
+                drawn = [r for r in pool if r is not None]
+                if len(drawn) < len(pool):
                     return  # a failed sample: retried on resume, and USC with it
-                texts = [_text(r) for r in pool if r is not None]
-                keys = tuple(r.key for r in pool if r is not None)
-                answers = [_answer(r) for r in pool if r is not None]
+                # the responses in the order shown (version 3 permutes them); the record's
+                # sample_keys and choice are in this order
+                order = presentation_order([r.key for r in drawn], cfg.usc_prompt)
+                shown = [drawn[j] for j in order]
+                texts = [_text(r) for r in shown]
+                keys = tuple(r.key for r in shown)
+                answers = [_answer(r) for r in shown]
                 messages = usc_messages(q.text, texts, version=cfg.usc_prompt)
                 fields = KeyFields(
                     "usc",

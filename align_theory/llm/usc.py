@@ -17,7 +17,16 @@ Prompt versions (:data:`USC_PROMPTS`; a run records its version, ``RunConfig.usc
   response is Response X."
 * **2**: the instruction before the responses and again after them, asking for the number
   alone (a whole number from 1 to n), with no placeholder letter and no example number to
-  copy.
+  copy. The offline 0.5B model then names a response in 20 of 20 trial calls, but
+  "1" in 16 of them: a position bias, and under version 2 position 1 is always the first
+  agent's sample.
+* **3** (new runs): version 2's wording, the responses shown in the order
+  :func:`presentation_order` permutes them to, fixed by the pooled samples' keys. A reply
+  names a position; the record's ``sample_keys`` (and so its ``choice``) are in the order
+  shown, so position j maps back to the pooled sample ``sample_keys[j]`` and scoring is
+  unchanged. A model that always answers "1" then picks each pooled response with
+  probability 1/n over the permutations (its expected accuracy is the sub-pool's mean, a
+  uniform pick) instead of always the first agent's sample.
 
 The reply is read by :func:`parse_choice` (versioned by :data:`PARSER_VERSION`), the one
 parser of the runner (the stored ``choice``) and of scoring, which re-parses the stored
@@ -33,6 +42,7 @@ pick among all n (the sub-pool's mean correctness).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,17 +57,55 @@ __all__ = [
     "USC_SYSTEM",
     "Choice",
     "parse_choice",
+    "presentation_order",
     "usc_messages",
 ]
 
 USC_SYSTEM = "You compare candidate solutions to one math problem."
-USC_PROMPT_VERSION = 2
-"""The prompt of new runs (version 1 stays available to resume and replay older runs)."""
-USC_PROMPTS = (1, 2)
+USC_PROMPT_VERSION = 3
+"""The prompt of new runs (versions 1 and 2 stay available to resume and replay older runs)."""
+USC_PROMPTS = (1, 2, 3)
 PARSER_VERSION = 2
 """Bumped whenever :func:`parse_choice` reads some reply differently (1: "Response N" only)."""
 
 Rule = Literal["number", "quote", "answer", "none"]
+
+
+def presentation_order(keys: Sequence[str], version: int = USC_PROMPT_VERSION) -> tuple[int, ...]:
+    """The order in which a USC call shows its n pooled responses.
+
+    Shown position j (0-based) holds pooled response ``order[j]``. Versions 1 and 2 show the
+    pool as drawn (agent by agent: the identity). Version 3 sorts the positions by
+    ``SHA-256(pool | i)``, where ``pool`` joins every pooled key in the drawn order and ``i``
+    is the position in it: a permutation fixed by the call's key fields (a resume rebuilds
+    the same prompt and key) and, the sample keys being hashes, unrelated to the agents, so
+    over the calls of a run each pooled response comes first with probability 1/n.
+
+    Parameters
+    ----------
+    keys : sequence of str
+        The pooled samples' keys in the drawn order (one per response, n >= 1).
+    version : int
+        Prompt version, one of :data:`USC_PROMPTS`.
+
+    Examples
+    --------
+    >>> presentation_order(["a", "b", "c"], version=2)
+    (0, 1, 2)
+    >>> order = presentation_order(["a", "b", "c"])
+    >>> sorted(order), order == presentation_order(["a", "b", "c"])
+    ([0, 1, 2], True)
+    """
+    if version not in USC_PROMPTS:
+        raise ValueError(f"version must be one of {USC_PROMPTS}, got {version!r}")
+    if not keys:
+        raise ValueError("keys must name at least one response, got none")
+    n = len(keys)
+    if version < 3:
+        return tuple(range(n))
+    pool = "|".join(keys)
+    rank = [hashlib.sha256(f"{pool}|{i}".encode()).hexdigest() for i in range(n)]
+    return tuple(sorted(range(n), key=rank.__getitem__))
 
 
 def usc_messages(
@@ -78,7 +126,9 @@ def usc_messages(
     tail_chars : int
         Characters of each response shown.
     version : int
-        Prompt version, one of :data:`USC_PROMPTS` (the module docstring describes them).
+        Prompt version, one of :data:`USC_PROMPTS` (the module docstring describes them);
+        ``responses`` are shown in the order given (version 3's caller orders them by
+        :func:`presentation_order`).
 
     Examples
     --------

@@ -9,8 +9,9 @@ consumed in order by the first requests: ``"429"`` (with Retry-After), ``"500"``
 ``"empty"`` (empty content), ``"echo_auth"`` (a 400 whose body echoes the request's
 Authorization header, as some gateways do). A USC request gets the reply a small model
 gives: under prompt version 1 the template's placeholder ("…is Response X."), under
-version 2 (which asks for the number only) the number of the first response whose boxed
-answer is the plurality's. ``always_fail_seeds`` answer 500 forever;
+versions 2 and 3 (which ask for the number only) the number of the first response whose
+boxed answer is the plurality's; ``usc_reply`` replaces that reply by a fixed one (``"1"``:
+a model with a position bias). ``always_fail_seeds`` answer 500 forever;
 ``judge_text`` replaces the judge's reply text (its log-probabilities stay). Every handler is
 bounded in time; :meth:`FakeServer.stop` shuts the server down.
 """
@@ -48,8 +49,10 @@ class FakeServer:
         always_fail_seeds: set[int] | None = None,
         answer: str = "42",
         judge_text: str | None = None,
+        usc_reply: str | None = None,
     ) -> None:
         self.judge_text = judge_text
+        self.usc_reply = usc_reply
         self.faults = list(faults or [])
         self.p_correct = p_correct
         self.delay_s = delay_s
@@ -118,7 +121,7 @@ class FakeServer:
             ]
             text = tok if self.judge_text is None else self.judge_text
         elif "Candidate responses" in json.dumps(body["messages"][-1]):
-            text = _usc_reply(body["messages"][-1]["content"])
+            text = self.usc_reply or _usc_reply(body["messages"][-1]["content"])
             content = [{"token": w, "logprob": -0.1, "top_logprobs": []} for w in text.split()]
         else:
             # seed-dependent randomness, independent of the judge branch

@@ -78,16 +78,17 @@ def test_usc_and_debate_behind_the_same_store(fake_server, tmp_path):
     assert "USC" in report(tmp_path, bootstrap=100)
 
 
-def test_usc_prompt_v2_gets_usable_choices_and_v1_runs_still_resume(fake_server, tmp_path):
+def test_usc_prompt_v3_gets_usable_choices_and_v1_runs_still_resume(fake_server, tmp_path):
     # the fake answers USC like the 0.5B model: the placeholder "Response X" under prompt
-    # version 1, the number of a plurality-answer response under version 2 (number only)
+    # version 1, the number of a plurality-answer response under versions 2 and 3 (number
+    # only; version 3, the default, shows the responses shuffled)
     import numpy as np
     import pytest
 
     from align_theory.llm.runner import ConfigMismatch
 
     srv = fake_server(p_correct=0.5)
-    new, old = tmp_path / "v2", tmp_path / "v1"
+    new, old = tmp_path / "v3", tmp_path / "v1"
     run_sync(_cfg(srv.base_url, usc_reps=1), QS, new, progress=False)
     run_sync(_cfg(srv.base_url, usc_reps=1, usc_prompt=1), QS, old, progress=False)
     sent = len(srv.requests)
@@ -116,7 +117,7 @@ def test_usc_prompt_v2_gets_usable_choices_and_v1_runs_still_resume(fake_server,
                                   "none": 0 if usable else 6}  # fmt: skip
             assert u["estimate"]["mean"] == pytest.approx(np.mean(want[k]))
     # a run keeps its prompt: resuming under the other version is refused ...
-    with pytest.raises(ConfigMismatch, match="usc_prompt: 1 -> 2"):
+    with pytest.raises(ConfigMismatch, match="usc_prompt: 1 -> 3"):
         run_sync(_cfg(srv.base_url, usc_reps=1), QS, old, progress=False)
     # ... and a run made before the versions existed (no usc_prompt in its manifest) had
     # version 1: it resumes with usc_prompt=1 and issues nothing
@@ -137,7 +138,7 @@ def test_usc_prompt_v2_gets_usable_choices_and_v1_runs_still_resume(fake_server,
     run_sync(_cfg(srv.base_url), QS[:1], plain, progress=False)
     assert len(srv.requests) == sent
     with pytest.raises(ValueError, match="usc_prompt must be one of"):
-        _cfg(srv.base_url, usc_prompt=3)
+        _cfg(srv.base_url, usc_prompt=4)
 
 
 def test_self_verification_behind_the_same_store(fake_server, tmp_path):
@@ -244,3 +245,42 @@ def test_a_reward_model_or_a_callable_as_the_principal(fake_server, tmp_path):
     srv.stop()
     y = principal_scores(tmp_path, CallableScorer(lambda q, r: float("42" in r)))
     np.testing.assert_array_equal(y, (x > 0.5).astype(float))
+
+
+def test_usc_prompt_v3_turns_a_position_bias_into_a_uniform_pick(fake_server, tmp_path):
+    """A model that always answers "1" (the 0.5B model's bias under version 2) picks the
+    first agent's sample in every call of version 2, but under version 3 (the responses
+    shown in presentation_order) each pooled response about 1/n of the time: its USC
+    accuracy is then the sub-pools' mean accuracy, that of a uniform pick."""
+    import numpy as np
+
+    from align_theory.llm.usc import presentation_order
+
+    srv = fake_server(p_correct=0.5, usc_reply="1")
+    qs = [Question(str(i), f"q{i}", "42") for i in range(40)]
+    first: dict[int, list[bool]] = {}
+    for version in (2, 3):
+        out = tmp_path / f"v{version}"
+        run_sync(_cfg(srv.base_url, usc_reps=1, usc_prompt=version), qs, out, progress=False)
+        samples = {r["key"]: r for r in read_records(out / "samples.jsonl")}
+        usc = [r for r in read_records(out / "extras.jsonl") if r["kind"] == "usc"]
+        assert len(usc) == 80  # 40 questions × k = 1, 2
+        picked_a0, diff = [], []
+        for r in usc:
+            shown = r["key_fields"]["sample_keys"]
+            # the pool as drawn: agent by agent (a0's samples first), in grid order
+            drawn = sorted(shown, key=lambda x: (samples[x]["agent"], samples[x]["index"]))
+            assert tuple(drawn[j] for j in presentation_order(drawn, version)) == tuple(shown)
+            assert r["choice"] == 0 and r["chosen_key"] == shown[0]  # "1": position 1
+            picked_a0.append(samples[shown[0]]["agent"] == "a0-careful")
+            right = [samples[x]["answer"] == "42" for x in shown]
+            diff.append(float(right[0]) - float(np.mean(right)))
+        first[version] = picked_a0
+        if version == 3:  # the pick is unbiased for the pool's mean: within 3 SE of it
+            se = np.std(diff, ddof=1) / np.sqrt(len(diff))
+            assert abs(np.mean(diff)) < 3 * se
+        res = replay(out, bootstrap=50)
+        assert res["usc"]["2"]["rules"]["number"] == 40  # every reply read, by number
+    assert all(first[2])  # version 2: always agent a0's sample
+    # version 3: a0's sample (half of each pool) first in about half the calls (sd 0.056)
+    assert 0.33 < np.mean(first[3]) < 0.67

@@ -10,12 +10,18 @@ import pytest
 
 from align_theory.llm.agents import default_agents, prompt_hash
 from align_theory.llm.debate import debate_messages
-from align_theory.llm.usc import USC_PROMPT_VERSION, Choice, parse_choice, usc_messages
+from align_theory.llm.usc import (
+    USC_PROMPT_VERSION,
+    Choice,
+    parse_choice,
+    presentation_order,
+    usc_messages,
+)
 
 RUN = Path(__file__).resolve().parents[2] / "runs" / "gsm8k-qwen0.5b-m4k4"
 
 
-@pytest.mark.parametrize("version", [1, 2], ids=["v1", "v2"])
+@pytest.mark.parametrize("version", [1, 2, 3], ids=["v1", "v2", "v3"])
 def test_usc_prompt_numbers_responses_and_keeps_tails(version):
     msgs = usc_messages("Q?", ["x" * 1000 + "\\boxed{5}", "short \\boxed{6}"], 50, version)
     user = msgs[-1]["content"]
@@ -23,7 +29,32 @@ def test_usc_prompt_numbers_responses_and_keeps_tails(version):
     assert "x" * 60 not in user
     # the new prompt has no placeholder to copy and names the range of valid numbers
     assert ("Response X" in user) == (version == 1)
-    assert ("number from 1 to 2" in user) == (version == 2)
+    assert ("number from 1 to 2" in user) == (version >= 2)
+
+
+@pytest.mark.parametrize("n", [2, 4, 8], ids=["n2", "n4", "n8"])
+def test_presentation_order_shows_each_response_first_uniformly(n):
+    """Over 4,000 pools of fresh keys, version 3 shows each pooled response first about
+    1/n of the time (each count within 4.5 binomial sd) and its rank is a permutation fixed
+    by the keys; versions 1 and 2 show the pool as drawn."""
+    import hashlib
+
+    import numpy as np
+
+    trials = 4000
+    firsts = np.zeros(n)
+    for t in range(trials):
+        keys = [hashlib.sha256(f"{t}/{i}".encode()).hexdigest() for i in range(n)]
+        order = presentation_order(keys, version=3)
+        assert sorted(order) == list(range(n)) and order == presentation_order(keys, 3)
+        firsts[order[0]] += 1
+        assert presentation_order(keys, 1) == presentation_order(keys, 2) == tuple(range(n))
+    sd = np.sqrt(trials * (1 / n) * (1 - 1 / n))
+    assert np.all(np.abs(firsts - trials / n) < 4.5 * sd), firsts
+    with pytest.raises(ValueError, match="version must be one of"):
+        presentation_order(["a"], version=4)
+    with pytest.raises(ValueError, match="keys must name at least one response"):
+        presentation_order([])
 
 
 def test_usc_prompt_refuses_an_unknown_version():
@@ -201,7 +232,7 @@ def test_prompt_version_1_still_identifies_the_stored_records():
         assert prompt_hash(msgs) == rec["key_fields"]["prompt"]
         new = usc_messages(questions[rec["qid"]], [p["text"] for p in pool])
         assert prompt_hash(new) != rec["key_fields"]["prompt"]  # new runs: new keys
-    assert USC_PROMPT_VERSION == 2
+    assert USC_PROMPT_VERSION == 3
 
 
 def test_debate_prompt_shows_others():
