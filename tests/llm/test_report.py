@@ -261,7 +261,11 @@ def test_usc_prompt_v3_turns_a_position_bias_into_a_uniform_pick(fake_server, tm
     first: dict[int, list[bool]] = {}
     for version in (2, 3):
         out = tmp_path / f"v{version}"
-        run_sync(_cfg(srv.base_url, usc_reps=1, usc_prompt=version), qs, out, progress=False)
+        cfg = _cfg(srv.base_url, usc_reps=1, usc_prompt=version)
+        run_sync(cfg, qs, out, progress=False)
+        sent = len(srv.requests)
+        run_sync(cfg, qs, out, progress=False)  # a resume rebuilds the same (shuffled) prompts
+        assert len(srv.requests) == sent
         samples = {r["key"]: r for r in read_records(out / "samples.jsonl")}
         usc = [r for r in read_records(out / "extras.jsonl") if r["kind"] == "usc"]
         assert len(usc) == 80  # 40 questions × k = 1, 2
