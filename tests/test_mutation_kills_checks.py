@@ -213,7 +213,7 @@ def test_bernoulli_selections_by_loops() -> None:
     akey = d.y + 0.5 * rng.random(d.correct.shape)
     pkey = d.xhat + 0.5 * rng.random(d.correct.shape)
     for i in range(t):
-        props = [max(range(k), key=lambda j, a=a: akey[i, a, j]) for a in range(m)]
+        props = [int(np.argmax(akey[i, a])) for a in range(m)]  # keys are distinct
         best = max(range(m), key=lambda a: pkey[i, a, props[a]])
         assert align[i] == float(d.correct[i, best, props[best]])
         flat = [(akey[i, a, j], d.correct[i, a, j]) for a in range(m) for j in range(k)]
@@ -245,3 +245,39 @@ def test_classify_shape_reads_booleans_as_numbers() -> None:
     """0/1 curves given as booleans are compared as numbers (not by np.diff's xor)."""
     assert classify_shape(np.array([True, False])) == "decreasing"
     assert classify_shape(np.array([False, True, False])) == "inverse-U"
+
+
+def test_stage_by_enumeration_refuses_k_and_stays_quiet() -> None:
+    """K < 1 is refused naming ``k``; p ∈ {0, 1} and f = 0 (log 0 terms) raise no floating
+    point error even where the caller turns them into errors."""
+    with pytest.raises(ValueError, match=r"^k must be an integer >= 1, got 0$"):
+        stage_by_enumeration(0.3, 0.8, 0.2, 0)
+    with np.errstate(all="raise"):
+        got = stage_by_enumeration(np.array([0.0, 1.0, 0.4]), 1.0, 0.0, 3)
+    np.testing.assert_allclose(got, [0.0, 1.0, 1 - 0.6**3], atol=1e-12)
+
+
+def test_pick_on_three_axes() -> None:
+    """pick reads the last axis whatever the number of axes (trials, M, K)."""
+    rng = np.random.default_rng(3)
+    values, score = rng.normal(size=(5, 3, 4)), rng.normal(size=(5, 3, 4))
+    got = pick(values, score)
+    assert got.shape == (5, 3)
+    for t, a in product(range(5), range(3)):
+        assert got[t, a] == values[t, a, int(np.argmax(score[t, a]))]
+
+
+def test_align_vs_shortlist_literal_large_pool() -> None:
+    """The shortlist of M = 3 read off N = 24 candidates is the top 3 by y (not any 3 of
+    a partial partition)."""
+    model = GaussianModel(rho_between=0.0, rho_within=0.5, tau=0.3)
+    m, k, t, seed = 3, 8, 60, 2
+    _, est = align_vs_shortlist(model, m, k, trials=t, seed=seed)
+    multi = model.sample(np.random.default_rng(seed), m, k, t)
+    single = model.sample(np.random.default_rng(seed), m, k, t, one_agent=True)
+    diffs = []
+    for i in range(t):
+        al = max(max(zip(multi.y[i, a], multi.x[i, a], strict=True))[1] for a in range(m))
+        cands = sorted(zip(single.y[i].ravel(), single.x[i].ravel(), strict=True), reverse=True)
+        diffs.append(al - max(x for _, x in cands[:m]))
+    assert est.mean == pytest.approx(float(np.mean(diffs)), abs=1e-12)

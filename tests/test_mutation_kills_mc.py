@@ -23,8 +23,10 @@ import pytest
 
 from align_theory import reference
 from align_theory.exact import expected_utility
+from align_theory.exact.posterior import posterior_mean
 from align_theory.models import BernoulliModel, GaussianModel, Model
 from align_theory.montecarlo import bernoulli as mc_b
+from align_theory.montecarlo import gaussian as mc_g
 from align_theory.montecarlo.common import (
     CANDIDATE_RULES,
     Pool,
@@ -34,7 +36,7 @@ from align_theory.montecarlo.common import (
     vote,
 )
 from align_theory.montecarlo.kernels import as_device_params, block_utilities
-from align_theory.montecarlo.specs import model_spec
+from align_theory.montecarlo.specs import BernoulliStatic, GaussianStatic, model_spec
 from align_theory.protocols import (
     Align,
     FilterVote,
@@ -201,7 +203,7 @@ def jax_pool(h: dict[str, Any], proto: Protocol, post: Any = None) -> Pool:
         cut(h["tie"]) if d else None,
         cut(h["tie2"]) if d else None,
         jnp.asarray(h["vote_tie"]) if d else None,
-        (lambda fy: fy > 0.5) if d else None,
+        mc_b._accept if d else None,
         post,
     )
 
@@ -227,7 +229,9 @@ def ref_pool(h: dict[str, Any], proto: Protocol) -> Any:
     )
 
 
-LINEAR_P = {k: np.float32(w) for k, w in zip(("wy", "wx"), G_MODEL.linear_weights, strict=True)}
+LINEAR_P: Any = {
+    k: np.float32(w) for k, w in zip(("wy", "wx"), G_MODEL.linear_weights, strict=True)
+}
 """The ``linear`` weights as kernel parameters (numpy scalars: no JAX work at import, so the
 mutation run's fork server never starts JAX's threads)."""
 
@@ -236,6 +240,7 @@ DISCRETE_PROTOCOLS = [
     Align(3, 4, "judge"),
     Align(2, 3, "judge"),
     Align(3, 1, "judge"),
+    Align(1, 4, "judge"),
     SingleAgent(12, agents=3),
     SingleAgent(6, agents=2),
     SingleAgent(4),
@@ -352,7 +357,7 @@ def lit_plurality(u: float, correct: int, wrong: list[int]) -> float:
 def test_plurality_literal_on_every_count() -> None:
     """Every (correct, wrong₁, wrong₂, wrong₃) ≤ 3 and u on a grid across each 1/L."""
     grid = np.array(np.meshgrid(*[np.arange(4)] * 4, indexing="ij")).reshape(4, -1).T
-    for u in (0.0, 0.2, 0.3, 0.4, 0.49, 0.51, 0.9):
+    for u in (0.0, 0.2, 0.25, 0.3, 0.4, 0.49, 0.5, 0.51, 0.9):
         got = np.asarray(
             mc_b.plurality(
                 jnp.full(len(grid), u, jnp.float32),
@@ -366,13 +371,14 @@ def test_plurality_literal_on_every_count() -> None:
 
 def test_bern_pick_by_hand() -> None:
     """Uniform pick among ``total`` (``good`` good), the fallback set when total = 0."""
-    u = jnp.array([0.1, 0.6, 0.6, 0.3, 0.3, 0.7])
-    good = jnp.array([1.0, 1.0, 0.0, 0.0, 0.0, 2.0])
-    total = jnp.array([2.0, 2.0, 3.0, 0.0, 0.0, 3.0])
-    fb_good = jnp.array([0.0, 2.0, 3.0, 1.0, 0.0, 0.0])
-    fb_total = jnp.array([4.0, 4.0, 4.0, 2.0, 0.0, 3.0])
+    u = jnp.array([0.1, 0.6, 0.6, 0.3, 0.3, 0.7, 0.5, 0.6, 0.5])
+    good = jnp.array([1.0, 1.0, 0.0, 0.0, 0.0, 2.0, 1.0, 0.0, 0.0])
+    total = jnp.array([2.0, 2.0, 3.0, 0.0, 0.0, 3.0, 2.0, 0.0, 0.0])
+    fb_good = jnp.array([0.0, 2.0, 3.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0])
+    fb_total = jnp.array([4.0, 4.0, 4.0, 2.0, 0.0, 3.0, 4.0, 1.0, 2.0])
     got = np.asarray(bern_pick(u, good, total, fb_good, fb_total))
-    np.testing.assert_array_equal(got, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+    # u = good/total exactly is a miss (P(U < q) = q); a fallback set of one good: a hit
+    np.testing.assert_array_equal(got, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0])
 
 
 # ---------------------------------------------------------------------------- sufficient samplers
@@ -397,6 +403,15 @@ B_DIVERSE = BernoulliModel(
     diversity=1.5,
     wrong_answers=2,
 )
+B_LOW_ACCEPT = BernoulliModel(
+    2.0,
+    3.0,
+    agent_tpr=0.3,
+    agent_fpr=0.1,
+    principal_tpr=0.6,
+    principal_fpr=0.2,
+    wrong_answers=3,
+)  # no candidate accepted in ~40% of FilterVote(5) draws: the fallback vote matters
 B_CASES = [
     (B_PLAIN, Align(3, 5, "judge")),
     (B_PLAIN, Align(5, 2, "judge")),
@@ -411,7 +426,22 @@ B_CASES = [
     (B_PLAIN, MajorityVote(5)),
     (B_PLAIN, FilterVote(5)),
     (B_DIVERSE, FilterVote(4, agents=2)),
+    (B_LOW_ACCEPT, FilterVote(5)),
 ]
+
+
+def _g_static(model: GaussianModel, n: int) -> tuple[GaussianStatic, Any]:
+    """Model G's static structure and device parameters for pools of n candidates."""
+    spec = model_spec(model, n)
+    assert isinstance(spec.static, GaussianStatic)
+    return spec.static, as_device_params(spec.params)
+
+
+def _b_static(model: BernoulliModel, n: int) -> tuple[BernoulliStatic, Any]:
+    """Model B's static structure and device parameters for pools of n candidates."""
+    spec = model_spec(model, n)
+    assert isinstance(spec.static, BernoulliStatic)
+    return spec.static, as_device_params(spec.params)
 
 
 def _sufficient_mean(model: Model, proto: Protocol, trials: int, seed: int) -> tuple[float, float]:
@@ -445,7 +475,188 @@ G_CASES = [
 
 @pytest.mark.parametrize("proto", G_CASES, ids=repr)
 def test_sufficient_g_matches_closed_form(proto: Protocol) -> None:
-    """Model G sufficient samplers (eager, agent offsets, nested levels) vs the closed form."""
+    """Model G sufficient samplers (eager, agent offsets, nested levels) vs the closed form,
+    and their spread vs the candidates sampler's (every candidate drawn): a mutant that
+    keeps the mean but fattens the tails (x = … + r/v, 1/Z) moves the standard error."""
     mean, se = _sufficient_mean(G_MODEL, proto, 16_000, 23)
     exact = expected_utility(G_MODEL, proto)
     assert abs(mean - exact) < 4.0 * se, (mean, exact, se)
+    spec = model_spec(G_MODEL, pool_layout(proto)[0])
+    cand = block_utilities(spec.static, (proto,), "candidates")
+    u = np.asarray(cand(as_device_params(spec.params), jax.random.key(29), 16_000))[0]
+    assert abs(se / float(u.std() / np.sqrt(16_000)) - 1.0) < 0.06, (se, u.std())
+
+
+def test_reference_refusals_name_the_problem() -> None:
+    """The reference refuses votes without answers, non-G principal rules and unknown
+    protocols, each with its message."""
+    h = hand_pool(4, False)
+    pool = ref_pool(h, MajorityVote(12, agents=3))
+    with pytest.raises(
+        ValueError,
+        match=r"^MajorityVote needs discrete answers: use BernoulliModel or EmpiricalPool$",
+    ):
+        reference._utility(G_MODEL, MajorityVote(12, agents=3), pool)
+    with pytest.raises(
+        ValueError,
+        match=r"^FilterVote needs discrete answers: use BernoulliModel or EmpiricalPool$",
+    ):
+        reference._utility(G_MODEL, FilterVote(12, agents=3), pool)
+    hb = hand_pool(4, True)
+    with pytest.raises(
+        NotImplementedError,
+        match=r"^the 'linear' principal is defined for model G only; use principal='judge'$",
+    ):
+        reference._utility(
+            BernoulliModel(1.0, 1.0), Align(3, 4, "linear"), ref_pool(hb, Align(3, 4))
+        )
+    with pytest.raises(TypeError, match=r"^unknown protocol 'nope'$"):
+        reference._utility(G_MODEL, "nope", pool)  # type: ignore[arg-type]
+
+
+def test_filter_vote_acceptance_is_strictly_above_half() -> None:
+    """FilterVote accepts scores > ½ only (a recorded score of exactly ½ is a rejection), in
+    the JAX rule and in the reference."""
+    proto = FilterVote(12, agents=3)
+    h = hand_pool(7, True)
+    h["y"] = np.random.default_rng(7).choice([0.0, 0.5, 1.0], h["y"].shape).astype(np.float32)
+    lit = _literal(proto, h)
+    mine = np.asarray(CANDIDATE_RULES[FilterVote](LINEAR_P, proto, jax_pool(h, proto)))
+    ref = reference._utility(BernoulliModel(1.0, 1.0), proto, ref_pool(h, proto))
+    np.testing.assert_array_equal(mine, lit)
+    np.testing.assert_array_equal(ref, lit)
+    as_ge = _literal(proto, {**h, "y": np.where(h["y"] == 0.5, 1.0, h["y"])})
+    assert np.any(as_ge != lit)  # the threshold case occurs and changes the output
+
+
+def test_linear_rule_ignores_the_pools_posterior() -> None:
+    """Model G pools carry the posterior; ``linear`` must not use it (only ``bayes`` does)."""
+    proto = Align(3, 4, "linear")
+    h = hand_pool(8, False)
+    lit = _literal(proto, h)
+    mine = CANDIDATE_RULES[Align](LINEAR_P, proto, jax_pool(h, proto, _toy_posterior))
+    np.testing.assert_array_equal(np.asarray(mine), lit)
+    assert np.any(_literal(Align(3, 4, "bayes"), h, _toy_posterior) != lit)
+
+
+NESTED = GaussianModel(rho_between=0.0, rho_within=0.9, tau=0.8, kappa=1.0)
+
+
+def _bayes_literal(
+    px: np.ndarray, py: np.ndarray, pxh: np.ndarray, per_agent: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """x of the proposal with the largest posterior mean, computed twice independently:
+    the numpy quadrature (exact.posterior) and the JAX one (montecarlo.posterior); their
+    argmax must agree before it is used."""
+    jpost = mc_g.posterior_of(*_g_static(NESTED, px.shape[1]))
+    off = jnp.asarray(NESTED.offsets(px.shape[1]), jnp.float32)[None, :]
+    s_np = posterior_mean(NESTED, py, pxh, per_agent)
+    s_jx = np.asarray(jpost(jnp.asarray(py), jnp.asarray(pxh), off, per_agent))
+    np.testing.assert_array_equal(np.argmax(s_np, axis=1), np.argmax(s_jx, axis=1))
+    idx = np.argmax(s_np, axis=1)
+    return px[np.arange(len(px)), idx], idx
+
+
+def test_bayes_rule_in_the_reference_and_the_candidates_rule() -> None:
+    """Align(3, 4, bayes) in nested model G: the reference and the JAX candidates rule pick
+    the proposal of largest posterior mean (computed independently here), and that pick
+    differs from the linear one on some draws (the posterior is really used)."""
+    proto = Align(3, 4, "bayes")
+    h = hand_pool(9, False)
+    h["off"] = np.zeros(3, np.float32)
+    picks = np.array(
+        [[lit_argmax(h["y"][i, a].tolist(), None) for a in range(3)] for i in range(T)]
+    )
+    px, py, pxh = (
+        np.take_along_axis(h[a], picks[:, :, None], axis=2)[:, :, 0] for a in ("x", "y", "xh")
+    )
+    want, idx = _bayes_literal(px.astype(float), py.astype(float), pxh.astype(float), 4)
+    ref = reference._utility(NESTED, proto, ref_pool(h, proto))
+    np.testing.assert_allclose(ref, want, rtol=0, atol=1e-6)
+    post = mc_g.posterior_of(*_g_static(NESTED, 12))
+    mine = CANDIDATE_RULES[Align](LINEAR_P, proto, jax_pool(h, proto, post))
+    np.testing.assert_allclose(np.asarray(mine), want, rtol=0, atol=1e-6)
+    wy, wx = NESTED.linear_weights
+    assert np.any(idx != np.argmax(wy * py + wx * pxh, axis=1))
+
+
+@pytest.mark.parametrize("rule", ["exact", "judge", "linear", "bayes"])
+def test_sufficient_g_align_picks_literally(rule: str) -> None:
+    """Model G's sufficient Align sampler on its own draws (the agents' picks, x̂ = x + κ_e ν
+    from the fourth subkey) returns x at the principal's argmax, recomputed here (bayes:
+    the numpy posterior, M = 3 ≠ K = 4)."""
+    proto = Align(3, 4, rule)  # type: ignore[arg-type]
+    static, p = _g_static(NESTED, 12)
+    key, t = jax.random.key(31), 64
+    got = np.asarray(mc_g._s_align(static, p, proto, key, t))
+    ks = jax.random.split(key, 4)
+    x, y, off = (np.asarray(a, float) for a in mc_g._agent_picks(static, p, proto, ks, t))
+    nu = np.asarray(jax.random.normal(ks[3], x.shape, jnp.float32), float)
+    xh = x + NESTED.judge_noise * nu
+    wy, wx = NESTED.linear_weights
+    if rule == "bayes":
+        want, _ = _bayes_literal(x, y, xh, 4)
+    else:
+        score = {"exact": x, "judge": xh, "linear": wy * (y - off[None, :]) + wx * xh}[rule]
+        want = x[np.arange(t), np.argmax(score, axis=1)]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+
+
+def _pick_np(
+    u: np.ndarray, good: np.ndarray, total: np.ndarray, fbg: np.ndarray, fbt: float
+) -> np.ndarray:
+    """1{a uniform element of the accepted set is good}, the whole set when none is accepted."""
+    frac = np.where(total > 0, good / np.maximum(total, 1.0), fbg / fbt)
+    return (u < frac).astype(float)
+
+
+@pytest.mark.parametrize("proto", [Align(3, 5, "judge"), SingleAgent(6, agents=2)], ids=repr)
+def test_sufficient_b_stages_draw_by_draw(proto: Protocol) -> None:
+    """Model B's sufficient Align/SingleAgent on their own subkeys (θ: 0, counts: 1, the
+    agents' picks: 2, the principal's verdicts: 3 and pick: 4), recomputed in numpy: every
+    draw reads its own key (no two draws share one)."""
+    model = B_PLAIN
+    static, p = _b_static(model, 15)
+    key, t = jax.random.key(41), 256
+    fn = mc_b.SUFFICIENT[type(proto)]
+    got = np.asarray(fn(static, p, proto, key, t))
+    n, g = pool_layout(proto)
+    k = n // g
+    ks = jax.random.split(key, 6)
+    theta = mc_b._theta(static, p, ks[0], t, g)
+    c, a1, a0 = (np.asarray(a, float) for a in mc_b._counts(ks[1], theta, k, p["s"], p["f"]))
+    if isinstance(proto, SingleAgent):
+        u = np.asarray(jax.random.uniform(ks[2], (t,)), float)
+        want = _pick_np(u, a1.sum(1), (a1 + a0).sum(1), c.sum(1), float(n))
+    else:
+        u = np.asarray(jax.random.uniform(ks[2], (t, g)), float)
+        prop = _pick_np(u, a1, a1 + a0, c, float(k))
+        v = np.asarray(jax.random.uniform(ks[3], (t, g)), float)
+        acc = np.where(prop > 0, v < model.principal_tpr, v < model.principal_fpr).astype(float)
+        u2 = np.asarray(jax.random.uniform(ks[4], (t,)), float)
+        want = _pick_np(u2, (acc * prop).sum(1), acc.sum(1), prop.sum(1), float(g))
+    np.testing.assert_array_equal(got, want)
+    assert 0 < want.mean() < 1
+
+
+def test_sufficient_b_filter_vote_draw_by_draw() -> None:
+    """FilterVote's sufficient sampler on its subkeys (counts: 0–2, tie uniform: 3, accepted
+    correct: 4, accepted wrong: 5), the plurality recomputed by the literal rule."""
+    model, proto = B_LOW_ACCEPT, FilterVote(5)
+    static, p = _b_static(model, 5)
+    key, t = jax.random.key(43), 256
+    got = np.asarray(mc_b._s_filter(static, p, proto, key, t))
+    ks = jax.random.split(key, 6)
+    c, wrong = mc_b._vote_counts(static, p, proto, ks, t)
+    u = np.asarray(jax.random.uniform(ks[3], (t,)), float)
+    ac = np.asarray(mc_b.binomial(ks[4], c, p["s"], 5), int)
+    aw = np.asarray(mc_b.binomial(ks[5], wrong, p["f"][None], 5), int)
+    cn, wn = np.asarray(c, int), np.asarray(wrong, int)
+    want = [
+        lit_plurality(u[i], int(ac[i]), aw[i].tolist())
+        if ac[i] + aw[i].sum() > 0
+        else lit_plurality(u[i], int(cn[i]), wn[i].tolist())
+        for i in range(t)
+    ]
+    np.testing.assert_array_equal(got, want)
+    assert 0 < np.mean(want) < 1 and np.any(ac + aw.sum(1) == 0)
