@@ -47,7 +47,7 @@ PRNG_IMPLS = ("threefry2x32", "rbg", "unsafe_rbg")
 PRNG_DEFAULT = "threefry2x32"
 """The default key implementation (kept for reproducibility across backends)."""
 
-NUMPY_MAX_TRIALS = 1_000_000
+NUMPY_MAX_TRIALS = 2_000_000
 """Default threshold of the ``auto`` backend (trials), chosen by measurement in
 docs/benchmarks.md (Issue 16): below it JAX's import, client start and compile (or cache
 load) cost more than the numpy backend's whole run."""
