@@ -332,9 +332,9 @@ def sweep(
 
     path = Path(out) if out is not None else None
     as_csv = path is not None and path.suffix.lower() == ".csv"
-    man = _manifest(points, protos, trials, seed, mode)
     found: list[Row] = []
-    if path is not None:
+    if path is not None:  # the manifest (and pyarrow, ~0.3 s to import) only with a file
+        man = _manifest(points, protos, trials, seed, mode)
         mpath = path.with_name(path.name + ".manifest.json")
         old_text = mpath.read_text() if mpath.exists() else ""
         try:
