@@ -257,7 +257,7 @@ def _simulate(args: argparse.Namespace) -> int:
     proto = parse_protocol(args.protocol)
     from align_theory.montecarlo import simulate
 
-    est = simulate(model, proto, trials=args.trials, seed=args.seed)
+    est = simulate(model, proto, trials=args.trials, seed=args.seed, backend=args.backend)
     _finite(est.mean, "Monte Carlo mean")
     _echo(model, proto)
     print(
@@ -367,6 +367,13 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "simulate":
             p.add_argument("--trials", type=int, default=100_000, help="Monte Carlo trials")
             p.add_argument("--seed", type=int, default=0, help="random seed")
+            p.add_argument(
+                "--backend",
+                choices=("auto", "jax", "numpy"),
+                default="auto",
+                help="auto (default): numpy for small runs with sufficient statistics "
+                "(never imports JAX), JAX otherwise; the two draw different streams",
+            )
         p.set_defaults(func=fn)
 
     try:

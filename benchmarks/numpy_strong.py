@@ -23,10 +23,21 @@ M, K = 8, 8
 RHO, TAU, KAPPA = 0.3, 1.0, 0.5
 
 
-def strong_numpy(trials: int, seed: int = 0, chunk: int = 1 << 16) -> tuple[float, float]:
+SWEEP_KAPPAS = [0.1 * (i + 1) for i in range(20)]
+SWEEP_TAUS = [0.25, 0.5, 1.0, 2.0, 4.0]
+"""The 100-point sweep of the benchmarks: 20 κ × 5 τ."""
+
+
+def strong_numpy(
+    trials: int,
+    seed: int = 0,
+    chunk: int = 1 << 16,
+    tau: float = TAU,
+    kappa: float = KAPPA,
+) -> tuple[float, float]:
     """(mean, stderr) of Align(M, K, judge) by sufficient statistics, chunked."""
     sw = math.sqrt(1.0 - RHO)
-    s_y = math.hypot(sw, TAU)
+    s_y = math.hypot(sw, tau)
     r = sw / s_y
     rc = math.sqrt(1.0 - r * r)
     c0 = math.sqrt(RHO)
@@ -41,7 +52,7 @@ def strong_numpy(trials: int, seed: int = 0, chunk: int = 1 << 16) -> tuple[floa
         eps = rng.standard_normal((t, M), dtype=np.float32)
         nu = rng.standard_normal((t, M), dtype=np.float32)
         x = c0 * z0 + sw * (r * v + rc * eps)
-        xh = x + KAPPA * nu
+        xh = x + kappa * nu
         pick = np.take_along_axis(x, xh.argmax(axis=1)[:, None], axis=1)[:, 0]
         s1 += float(pick.sum(dtype=np.float64))
         s2 += float((pick.astype(np.float64) ** 2).sum())
@@ -49,6 +60,16 @@ def strong_numpy(trials: int, seed: int = 0, chunk: int = 1 << 16) -> tuple[floa
     mean = s1 / trials
     var = (s2 / trials - mean * mean) * trials / (trials - 1)
     return mean, math.sqrt(max(var, 0.0) / trials)
+
+
+def sweep_loop(trials: int, seed: int = 0) -> list[tuple[float, float, float, float]]:
+    """The researcher's sweep: a loop of :func:`strong_numpy` over 20 κ × 5 τ
+    (κ slowest), ``trials`` per point; rows (κ, τ, mean, stderr)."""
+    return [
+        (k, t, *strong_numpy(trials, seed, tau=t, kappa=k))
+        for k in SWEEP_KAPPAS
+        for t in SWEEP_TAUS
+    ]
 
 
 def raw_pcg64(trials: int, seed: int = 0, chunk: int = 1 << 16) -> float:
@@ -68,7 +89,12 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=float, default=1e5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--sweep", action="store_true", help="the 20 κ × 5 τ sweep instead")
     a = ap.parse_args()
     t0 = time.perf_counter()
+    if a.sweep:
+        rows = sweep_loop(int(a.trials), a.seed)
+        print(f"{len(rows)} points (trials={int(a.trials)}, {time.perf_counter() - t0:.3f} s)")
+        raise SystemExit(0)
     mu, se = strong_numpy(int(a.trials), a.seed)
     print(f"{mu:.6f} ± {se:.6f}  (trials={int(a.trials)}, {time.perf_counter() - t0:.3f} s)")

@@ -11,6 +11,9 @@ from hypothesis import HealthCheck, settings
 # the suite compiles every program itself (a persistent cache would hide compile bugs and
 # write into the user's cache directory); see align_theory/montecarlo/config.py
 os.environ.setdefault("ALIGN_THEORY_JAX_CACHE", "off")
+# the engine's tests exercise JAX whatever the trial count: backend="auto" sends every run
+# to JAX here; the numpy backend's tests ask for it by name (tests/test_montecarlo_backend.py)
+os.environ.setdefault("ALIGN_THEORY_NUMPY_MAX_TRIALS", "0")
 
 settings.register_profile(
     "default",

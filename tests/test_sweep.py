@@ -155,3 +155,29 @@ def test_sweep_with_a_torn_manifest_starts_over(tmp_path: Path) -> None:
     rows = sweep(g_factory, PROTOS, GRID, trials=2048, seed=2, batch=2, out=out, progress=False)
     assert len(rows) == len(full)
     assert json.loads((tmp_path / "g.csv.manifest.json").read_text())["trials"] == 2048
+
+
+def test_short_last_batch_is_padded_to_one_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three points in batches of two: the last batch is padded (one compiled shape) and its
+    row is still the point's own numbers; with padding too costly it runs unpadded."""
+    from align_theory.montecarlo import run
+
+    widths: list[int] = []
+    real = run.run_stream
+
+    def spy(specs, *a, **k):  # type: ignore[no-untyped-def]
+        widths.append(len(specs))
+        return real(specs, *a, **k)
+
+    monkeypatch.setattr(sw, "run_stream", spy)
+    grid = {"kappa": [0.0, 0.5, 1.0], "tau": [1.0]}
+    rows = sweep(g_factory, PROTOS, grid, trials=2048, seed=3, batch=2, progress=False)
+    assert widths == [2, 2]
+    ests = simulate_each(g_factory(1.0, 1.0), PROTOS, trials=2048, seed=3, progress=False)
+    for j, e in enumerate(ests):
+        assert rows[4 + j]["point"] == 2
+        assert rows[4 + j]["mean"] == pytest.approx(e.mean, rel=1e-5, abs=1e-6)
+    widths.clear()
+    monkeypatch.setattr(sw, "PAD_MAX_TRIALS", 100)
+    sweep(g_factory, PROTOS, grid, trials=2048, seed=3, batch=2, progress=False)
+    assert widths == [2, 1]

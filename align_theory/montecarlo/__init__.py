@@ -1,12 +1,16 @@
-r"""Monte Carlo engine (JAX): ``simulate(model, protocol, trials=..., seed=...) -> Estimate``.
+r"""Monte Carlo engine: ``simulate(model, protocol, trials=..., seed=...) -> Estimate``.
 
 The engine estimates E[x of the protocol's output] under a candidate model (DESIGN's
 sections 1–2) by streaming trials (questions) through a jitted JAX program in chunks;
 memory is bounded by the chunk, whatever ``trials`` is. It runs on JAX's default device
-(CPU here; unchanged on a GPU).
+(CPU here; unchanged on a GPU). Small runs go to a numpy backend of the same sufficient
+statistics that never imports JAX (``backend="auto"``, :mod:`.backend`); importing this
+package loads no JAX.
 
 Modules
-    :mod:`.run` the one run loop (blocks, chunks, accumulation, interruption) behind
+    :mod:`.backend` the entry points and the backend choice (no JAX);
+    :mod:`.numpy_sufficient` the numpy backend's samplers and loop (no JAX);
+    :mod:`.run` the JAX engine's one run loop (blocks, chunks, accumulation, interruption) behind
     :func:`simulate`, :func:`simulate_each` and :func:`compare`; :mod:`.sweep` grids of
     models over the same loop; :mod:`.specs` the typed model specs (static structure +
     float32 parameters); :mod:`.kernels` the dispatch by model and protocol class;
@@ -27,18 +31,17 @@ Examples
 (2048, True)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from align_theory.montecarlo import config
 
-config.apply()  # before any JAX computation: compile cache, CPU devices, PRNG (see config)
+config.apply()  # before JAX is imported: compile cache, CPU devices (see config); no JAX
 
-from align_theory.montecarlo.run import (  # noqa: E402
-    BLOCK,
-    CHUNK_BYTES,
+from align_theory.montecarlo.backend import (  # noqa: E402
+    BACKENDS,
     SimulationInterrupted,
-    chunk_trials,
     compare,
-    resolve_sampler,
-    root_key,
+    resolve_backend,
     simulate,
     simulate_each,
 )
@@ -52,7 +55,30 @@ from align_theory.montecarlo.specs import (  # noqa: E402
 )
 from align_theory.results import CompareResult, Estimate  # noqa: E402
 
+if TYPE_CHECKING:
+    from align_theory.montecarlo.run import (
+        BLOCK,
+        CHUNK_BYTES,
+        chunk_trials,
+        resolve_sampler,
+        root_key,
+    )
+
+_JAX_NAMES = ("BLOCK", "CHUNK_BYTES", "chunk_trials", "resolve_sampler", "root_key")
+
+
+def __getattr__(name: str) -> Any:
+    """The JAX engine's names, imported on first use (PEP 562), so that the numpy backend
+    never loads JAX."""
+    if name in _JAX_NAMES:
+        from align_theory.montecarlo import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module 'align_theory.montecarlo' has no attribute {name!r}")
+
+
 __all__ = [
+    "BACKENDS",
     "BLOCK",
     "CHUNK_BYTES",
     "MAX_WRONG_ANSWERS",
@@ -66,6 +92,7 @@ __all__ = [
     "chunk_trials",
     "compare",
     "model_spec",
+    "resolve_backend",
     "resolve_sampler",
     "root_key",
     "simulate",

@@ -20,18 +20,37 @@ Environment variables (read at import; each can be switched off):
     based, identical on every backend), ``rbg`` or ``unsafe_rbg`` (XLA's RngBitGenerator;
     JAX documents ``rbg`` as a sound generator whose streams may differ across backends
     and versions). Default: see :data:`PRNG_DEFAULT`.
+``ALIGN_THEORY_NUMPY_MAX_TRIALS``
+    The ``auto`` backend's threshold: runs of at most this many trials whose protocols all
+    have a sufficient-statistics sampler go to the numpy backend, which never imports JAX
+    (:mod:`align_theory.montecarlo.backend`; default :data:`NUMPY_MAX_TRIALS`; ``0`` or
+    ``off`` sends every run to JAX).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-__all__ = ["PRNG_DEFAULT", "PRNG_IMPLS", "apply", "cache_dir", "prng_impl"]
+__all__ = [
+    "NUMPY_MAX_TRIALS",
+    "PRNG_DEFAULT",
+    "PRNG_IMPLS",
+    "apply",
+    "cache_dir",
+    "numpy_max_trials",
+    "prng_impl",
+]
 
 PRNG_IMPLS = ("threefry2x32", "rbg", "unsafe_rbg")
 PRNG_DEFAULT = "threefry2x32"
 """The default key implementation (kept for reproducibility across backends)."""
+
+NUMPY_MAX_TRIALS = 2_000_000
+"""Default threshold of the ``auto`` backend (trials), chosen by measurement in
+docs/benchmarks.md (Issue 16): below it JAX's import, client start and compile (or cache
+load) cost more than the numpy backend's whole run."""
 
 _OFF = {"off", "0", "false", "no", "none", ""}
 
@@ -74,6 +93,38 @@ def prng_impl() -> str:
     return val
 
 
+def numpy_max_trials() -> int:
+    """The ``auto`` backend's threshold in trials (``ALIGN_THEORY_NUMPY_MAX_TRIALS``).
+
+    Examples
+    --------
+    >>> import os
+    >>> saved = os.environ.pop("ALIGN_THEORY_NUMPY_MAX_TRIALS", None)
+    >>> numpy_max_trials() == NUMPY_MAX_TRIALS
+    True
+    >>> os.environ["ALIGN_THEORY_NUMPY_MAX_TRIALS"] = "off"
+    >>> numpy_max_trials()
+    0
+    >>> _ = os.environ.pop("ALIGN_THEORY_NUMPY_MAX_TRIALS")
+    >>> if saved is not None:
+    ...     os.environ["ALIGN_THEORY_NUMPY_MAX_TRIALS"] = saved
+    """
+    val = os.environ.get("ALIGN_THEORY_NUMPY_MAX_TRIALS")
+    if val is None:
+        return NUMPY_MAX_TRIALS
+    if val.strip().lower() in _OFF:
+        return 0
+    try:
+        n = int(float(val))
+    except ValueError:
+        raise ValueError(
+            f"ALIGN_THEORY_NUMPY_MAX_TRIALS must be a non-negative integer or 'off', got {val!r}"
+        ) from None
+    if n < 0:
+        raise ValueError(f"ALIGN_THEORY_NUMPY_MAX_TRIALS must be >= 0, got {val!r}")
+    return n
+
+
 def _cpu_flags() -> None:
     val = os.environ.get("ALIGN_THEORY_CPU_DEVICES")
     if val is not None and val.strip().lower() in _OFF:
@@ -85,13 +136,9 @@ def _cpu_flags() -> None:
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_force_host_platform_device_count" in flags or "multi_thread_eigen" in flags:
         return
-    try:
-        from jax._src import xla_bridge
-
-        if getattr(xla_bridge, "_backends", None):
-            return  # too late: the CPU client exists already
-    except ImportError:
-        pass
+    bridge = sys.modules.get("jax._src.xla_bridge")  # loaded only if JAX is
+    if bridge is not None and getattr(bridge, "_backends", None):
+        return  # too late: the CPU client exists already
     extra = f"--xla_force_host_platform_device_count={max(1, n)} --xla_cpu_multi_thread_eigen=false"
     os.environ["XLA_FLAGS"] = f"{flags} {extra}".strip()
 
@@ -99,15 +146,32 @@ def _cpu_flags() -> None:
 def apply() -> None:
     """Apply the settings above (idempotent; called by :mod:`align_theory.montecarlo`).
 
+    Imports no JAX: before JAX is imported the cache settings go to the environment
+    variables JAX reads at import (``JAX_COMPILATION_CACHE_DIR``,
+    ``JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS``, ``JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES``),
+    so the numpy backend never loads it; once JAX is loaded they go to ``jax.config``.
+
     Examples
     --------
     >>> apply()  # a second call changes nothing
     """
     _cpu_flags()
-    import jax
-
     path = cache_dir()
-    if path is not None and not getattr(jax.config, "jax_compilation_cache_dir", None):
+    if path is None:
+        return
+    jax = sys.modules.get("jax")
+    if jax is None:
+        if "JAX_COMPILATION_CACHE_DIR" in os.environ:
+            return  # the user's own setting
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = str(path)
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+        os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+        return
+    if not getattr(jax.config, "jax_compilation_cache_dir", None):
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError:

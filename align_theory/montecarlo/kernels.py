@@ -26,14 +26,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from align_theory.models import EmpiricalPool, GaussianModel, Model
+from align_theory.models import GaussianModel, Model
 from align_theory.montecarlo import bernoulli, empirical, gaussian
 from align_theory.montecarlo.common import CANDIDATE_RULES, Params, Pool
 from align_theory.montecarlo.specs import (
+    G_RULES,
     BernoulliStatic,
     EmpiricalStatic,
     GaussianStatic,
     Static,
+    check_supported,
     model_spec,
 )
 from align_theory.protocols import Protocol, pool_layout, protocol_spec
@@ -50,7 +52,6 @@ __all__ = [
 ]
 
 SAMPLERS: tuple[str, ...] = ("auto", "sufficient", "candidates")
-_G_RULES = ("linear", "bayes")  # principal rules that read model G's continuous scores
 
 
 @dataclass(frozen=True)
@@ -111,62 +112,10 @@ def supports_sufficient(model: Model, proto: Protocol) -> bool:
     >>> supports_sufficient(BernoulliModel(1.0, 1.0), Shortlist(8, 2))
     False
     """
-    if getattr(proto, "principal", "exact") in _G_RULES and not isinstance(model, GaussianModel):
+    if getattr(proto, "principal", "exact") in G_RULES and not isinstance(model, GaussianModel):
         return False
     static = model_spec(model, 1).static
     return type(proto) in _kernels(static).sufficient
-
-
-def check_supported(model: Model, protocols: Sequence[Protocol]) -> None:
-    """Raise for protocol/model pairs no sampler defines (same messages as the reference).
-
-    Parameters
-    ----------
-    model : GaussianModel, BernoulliModel or EmpiricalPool
-        The candidate law.
-    protocols : sequence of Protocol
-        The protocols of one run.
-
-    Raises
-    ------
-    NotImplementedError
-        The ``linear`` or ``bayes`` principal outside model G.
-    ValueError
-        A vote protocol (``needs_answers``) in model G, or an unknown protocol.
-
-    Examples
-    --------
-    >>> from align_theory import GaussianModel, MajorityVote
-    >>> check_supported(GaussianModel(), [MajorityVote(4)])
-    Traceback (most recent call last):
-    ...
-    ValueError: MajorityVote needs discrete answers: use BernoulliModel or EmpiricalPool
-    """
-    for proto in protocols:
-        spec = protocol_spec(proto)
-        rule = getattr(proto, "principal", "exact")
-        if rule == "vote":
-            raise ValueError(
-                "the 'vote' principal (plurality weighted by reports) is defined on recorded "
-                "pools only: use align_theory.expected_utility(pool, protocol)"
-            )
-        if rule in _G_RULES and not isinstance(model, GaussianModel):
-            raise NotImplementedError(
-                f"the {rule!r} principal is defined for model G only; use principal='judge'"
-            )
-        if spec.needs_answers and isinstance(model, GaussianModel):
-            raise ValueError(
-                f"{spec.name} needs discrete answers: use BernoulliModel or EmpiricalPool"
-            )
-        if isinstance(model, EmpiricalPool):
-            n, g = pool_layout(proto)
-            _, a_rec, k_rec = model.shape
-            if g > a_rec or n // g > k_rec:
-                raise ValueError(
-                    f"{proto!r} reads {g} agent(s) x {n // g} candidate(s) but the pool holds "
-                    f"{a_rec} agent(s) x {k_rec}; choose agents= so that n/agents <= {k_rec}, "
-                    "or use pool.pooled() to read all candidates as one pipeline"
-                )
 
 
 def block_utilities(

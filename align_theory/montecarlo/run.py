@@ -46,9 +46,9 @@ from jax.sharding import Mesh
 from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
-from align_theory._validate import positive_int
 from align_theory.models import Model
 from align_theory.montecarlo import config
+from align_theory.montecarlo.guards import SimulationInterrupted, check_run
 from align_theory.montecarlo.kernels import (
     SAMPLERS,
     as_device_params,
@@ -84,19 +84,6 @@ the JAX runtime (~0.3 GiB) this keeps the process's peak RSS under 1 GiB."""
 
 GPU_MAP_BATCH = 256
 """Blocks per vmapped step on GPU/TPU (262,144 trials), see :func:`map_batch`."""
-
-
-class SimulationInterrupted(KeyboardInterrupt):
-    """Raised when a run is interrupted after at least one chunk; ``partial`` is the
-    :class:`Estimate` (or :class:`CompareResult`) over the completed trials."""
-
-    def __init__(self, partial: Estimate | CompareResult) -> None:
-        super().__init__(f"interrupted; partial result over {_trials_of(partial)} trials")
-        self.partial = partial
-
-
-def _trials_of(r: Estimate | CompareResult) -> int:
-    return r.trials if isinstance(r, Estimate) else r.estimates[0].trials
 
 
 # ---------------------------------------------------------------------------- planning
@@ -372,10 +359,7 @@ class _Acc:
         return Estimate(float(self.mean[i] - self.mean[j]), float(math.sqrt(max(var, 0.0) / n)), n)
 
 
-def _check_run(trials: int, seed: int) -> None:
-    positive_int("trials", trials, 2)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+_check_run = check_run
 
 
 def run_stream(

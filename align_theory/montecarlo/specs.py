@@ -10,11 +10,13 @@ model-G utility is x of some candidate, so it shifts by μ exactly.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from align_theory.models import BernoulliModel, EmpiricalPool, GaussianModel, Model
+from align_theory.protocols import Protocol, pool_layout, protocol_spec
 
 __all__ = [
     "MAX_WRONG_ANSWERS",
@@ -23,8 +25,12 @@ __all__ = [
     "GaussianStatic",
     "ModelSpec",
     "Static",
+    "check_supported",
     "model_spec",
 ]
+
+G_RULES = ("linear", "bayes")
+"""Principal rules that read model G's continuous scores (undefined in other models)."""
 
 MAX_WRONG_ANSWERS = 256
 """Largest ``wrong_answers`` the Monte Carlo engine accepts. The vote kernels work on
@@ -190,3 +196,55 @@ def model_spec(model: Model, n_max: int) -> ModelSpec:
     if isinstance(model, EmpiricalPool):
         return ModelSpec(EmpiricalStatic(model), {}, 0.0)
     raise TypeError(f"unknown model {model!r}")
+
+
+def check_supported(model: Model, protocols: Sequence[Protocol]) -> None:
+    """Raise for protocol/model pairs no sampler defines (same messages as the reference).
+
+    Parameters
+    ----------
+    model : GaussianModel, BernoulliModel or EmpiricalPool
+        The candidate law.
+    protocols : sequence of Protocol
+        The protocols of one run.
+
+    Raises
+    ------
+    NotImplementedError
+        The ``linear`` or ``bayes`` principal outside model G.
+    ValueError
+        A vote protocol (``needs_answers``) in model G, or an unknown protocol.
+
+    Examples
+    --------
+    >>> from align_theory import GaussianModel, MajorityVote
+    >>> check_supported(GaussianModel(), [MajorityVote(4)])
+    Traceback (most recent call last):
+    ...
+    ValueError: MajorityVote needs discrete answers: use BernoulliModel or EmpiricalPool
+    """
+    for proto in protocols:
+        spec = protocol_spec(proto)
+        rule = getattr(proto, "principal", "exact")
+        if rule == "vote":
+            raise ValueError(
+                "the 'vote' principal (plurality weighted by reports) is defined on recorded "
+                "pools only: use align_theory.expected_utility(pool, protocol)"
+            )
+        if rule in G_RULES and not isinstance(model, GaussianModel):
+            raise NotImplementedError(
+                f"the {rule!r} principal is defined for model G only; use principal='judge'"
+            )
+        if spec.needs_answers and isinstance(model, GaussianModel):
+            raise ValueError(
+                f"{spec.name} needs discrete answers: use BernoulliModel or EmpiricalPool"
+            )
+        if isinstance(model, EmpiricalPool):
+            n, g = pool_layout(proto)
+            _, a_rec, k_rec = model.shape
+            if g > a_rec or n // g > k_rec:
+                raise ValueError(
+                    f"{proto!r} reads {g} agent(s) x {n // g} candidate(s) but the pool holds "
+                    f"{a_rec} agent(s) x {k_rec}; choose agents= so that n/agents <= {k_rec}, "
+                    "or use pool.pooled() to read all candidates as one pipeline"
+                )

@@ -7,7 +7,9 @@ the point's parameters, ``point`` (its index), ``protocol`` (its repr), ``mean``
 ``stderr``, ``trials``, ``sampler``.
 
 * Grid points whose models share a static structure are evaluated together by one
-  vmapped, compiled program, ``batch`` points at a time.
+  vmapped, compiled program, ``batch`` points at a time; a short batch (the last one, or
+  one cut by a change of structure) is padded to the full width when that costs few
+  trials (:data:`PAD_MAX_TRIALS`), so a sweep compiles one program, not two.
 * Every grid point uses the same ``seed``: common random numbers across the grid. With
   the ``candidates`` sampler all protocols of a point share their draws (as in
   :func:`align_theory.montecarlo.compare`); with ``sufficient`` each protocol has its own,
@@ -46,7 +48,6 @@ import jax
 from align_theory import __version__
 from align_theory.models import Model
 from align_theory.montecarlo import config
-from align_theory.montecarlo.kernels import check_supported
 from align_theory.montecarlo.run import (
     BLOCK,
     _check_run,
@@ -54,10 +55,14 @@ from align_theory.montecarlo.run import (
     resolve_sampler,
     run_stream,
 )
-from align_theory.montecarlo.specs import model_spec
+from align_theory.montecarlo.specs import check_supported, model_spec
 from align_theory.protocols import Protocol
 
-__all__ = ["FIELDS", "expand_grid", "sweep"]
+__all__ = ["FIELDS", "PAD_MAX_TRIALS", "expand_grid", "sweep"]
+
+PAD_MAX_TRIALS = 1 << 22
+"""A sweep's short batch is padded to the full batch width (one compiled program for the
+whole sweep) when the padding adds at most this many trials (about one compile's time)."""
 
 FIELDS = ("point", "protocol", "mean", "stderr", "trials", "sampler")
 """Columns every row has, after the grid parameters."""
@@ -205,14 +210,20 @@ def _evaluate_batch(
     trials: int,
     seed: int,
     progress: bool | None,
+    pad_to: int = 1,
 ) -> list[Row]:
     """Rows of consecutive grid points ``first``, ``first + 1``, ... (one static structure):
-    one vmapped program over the batch, the same seed for every point (runs on a worker)."""
+    one vmapped program over the batch, the same seed for every point (runs on a worker).
+    A batch shorter than ``pad_to`` is padded with copies of its last point (results
+    dropped), so a sweep's short last batch reuses the compiled program of the full ones
+    instead of compiling another shape."""
     models = [model_factory(**pt) for pt in points]
     specs = [model_spec(m, max(p.n for p in protos)) for m in models]
-    ch = chunk_trials(models[0], list(protos), mode, batch=len(models))
+    width = max(len(specs), pad_to)
+    padded = specs + [specs[-1]] * (width - len(specs))
+    ch = chunk_trials(models[0], list(protos), mode, batch=width)
     accs, stop = run_stream(
-        specs,
+        padded,
         protos,
         mode,
         trials=trials,
@@ -225,7 +236,7 @@ def _evaluate_batch(
     if stop is not None:
         raise stop
     rows = []
-    for i, (pt, acc, sp) in enumerate(zip(points, accs, specs, strict=True)):
+    for i, (pt, acc, sp) in enumerate(zip(points, accs[: len(points)], specs, strict=True)):
         for j, p in enumerate(protos):
             e = acc.estimate(j, sp.shift)
             rows.append(
@@ -321,9 +332,9 @@ def sweep(
 
     path = Path(out) if out is not None else None
     as_csv = path is not None and path.suffix.lower() == ".csv"
-    man = _manifest(points, protos, trials, seed, mode)
     found: list[Row] = []
-    if path is not None:
+    if path is not None:  # the manifest (and pyarrow, ~0.3 s to import) only with a file
+        man = _manifest(points, protos, trials, seed, mode)
         mpath = path.with_name(path.name + ".manifest.json")
         old_text = mpath.read_text() if mpath.exists() else ""
         try:
@@ -365,6 +376,13 @@ def sweep(
         else:
             groups.append([i])
 
+    full = max((len(g) for g in groups), default=1)
+
+    def _pad(grp: list[int]) -> int:
+        # pad a short batch to the full width when the extra points cost less than
+        # compiling another program (PAD_MAX_TRIALS, measured in docs/benchmarks.md)
+        return full if (full - len(grp)) * trials <= PAD_MAX_TRIALS else len(grp)
+
     def store(rows: list[Row]) -> None:
         for r in rows:
             done.setdefault(int(r["point"]), {})[str(r["protocol"])] = r
@@ -394,6 +412,7 @@ def sweep(
                     trials,
                     seed,
                     progress,
+                    _pad(grp),
                 )
             )
     else:
@@ -408,6 +427,7 @@ def sweep(
                 trials,
                 seed,
                 False,
+                _pad(grp),
             )
             for grp in groups
         ]
