@@ -454,8 +454,9 @@ def _proposal_vote(
     rows, m, k = cls.shape
     same = (cls[..., :, None] == cls[..., None, :]) & tied[..., None, :]  # [.., j, j']
     first = tied & ~(same & np.tri(k, k, -1, dtype=bool)).any(axis=-1)
-    mass = (same * prob[..., None, :]).sum(axis=-1)
-    cmean = (same * (prob * c)[..., None, :]).sum(axis=-1) / np.where(first, mass, 1.0)
+    merged = np.matmul(same.astype(float), np.stack([prob, prob * c], axis=-1))
+    mass = merged[..., 0]  # P(the agent proposes j's class); then its mean correctness
+    cmean = merged[..., 1] / np.where(first, mass, 1.0)
     mass = np.where(first, mass, 0.0)
     opt = np.argsort(~first, axis=-1, kind="stable")  # each agent's options first
     u = first.sum(axis=-1)
