@@ -180,18 +180,19 @@ def _counts(
     """For each entry, the (weighted) number of entries of its class along the last axis.
 
     ``labels``: when every class id lies in [0, ``labels``), one ``bincount`` over (row,
-    class) counts rows of n ≥ 4 in O(n + labels); otherwise pairwise comparisons, O(n²).
+    class) counts each row in O(n + labels), used when that beats the pairwise
+    comparisons, O(n²) per row.
 
     Examples
     --------
-    >>> cls = np.array([[2, 0, 2, 1]])
+    >>> cls = np.array([[2, 0, 2, 1, 0, 2, 2, 1]])
     >>> _counts(cls).tolist(), _counts(cls, labels=3).tolist()
-    ([[2, 1, 2, 1]], [[2, 1, 2, 1]])
-    >>> _counts(cls, np.array([0.5, 1.0, 0.25, 2.0]), labels=3).tolist()
-    [[0.75, 1.0, 0.75, 2.0]]
+    ([[4, 2, 4, 2, 2, 4, 4, 2]], [[4, 2, 4, 2, 2, 4, 4, 2]])
+    >>> _counts(cls, np.arange(8.0), labels=3).tolist()
+    [[13.0, 5.0, 13.0, 10.0, 5.0, 13.0, 13.0, 10.0]]
     """
     n = cls.shape[-1]
-    if labels is None or n < 4:  # short rows: pairwise is cheaper than the bincount
+    if labels is None or n * n <= 2 * (n + labels):  # short rows: pairwise is cheaper
         eq = cls[..., :, None] == cls[..., None, :]
         if weight is None:
             return eq.sum(axis=-1)
