@@ -174,6 +174,12 @@ def _tie_mean(key: np.ndarray, val: np.ndarray) -> np.ndarray:
     return (val * top).sum(axis=-1) / top.sum(axis=-1)
 
 
+def _pairwise(n: int, labels: int | None) -> bool:
+    """Whether rows of n class ids are counted by pairwise comparisons (n² per row) rather
+    than one bincount (n + ``labels`` per row, needs ids in [0, ``labels``))."""
+    return labels is None or n * n <= 2 * (n + labels)
+
+
 def _counts(
     cls: np.ndarray, weight: np.ndarray | None = None, labels: int | None = None
 ) -> np.ndarray:
@@ -192,7 +198,7 @@ def _counts(
     [[13.0, 5.0, 13.0, 10.0, 5.0, 13.0, 13.0, 10.0]]
     """
     n = cls.shape[-1]
-    if labels is None or n * n <= 2 * (n + labels):  # short rows: pairwise is cheaper
+    if _pairwise(n, labels):
         eq = cls[..., :, None] == cls[..., None, :]
         if weight is None:
             return eq.sum(axis=-1)
@@ -215,8 +221,12 @@ def _plurality(
     With per-class totals T and sizes n_L, the value is (1/#leading) Σ_leading mean c over the
     class = Σ_{i leading} (c_i/n_i) / Σ_{i leading} (1/n_i). ``labels`` as in :func:`_counts`.
     """
-    size = _counts(cls, labels=labels)
-    tot = size if weight is None else _counts(cls, weight, labels)
+    if weight is not None and _pairwise(cls.shape[-1], labels):  # one comparison for both
+        eq = cls[..., :, None] == cls[..., None, :]
+        size, tot = eq.sum(axis=-1), (eq * weight[..., None, :]).sum(axis=-1)
+    else:
+        size = _counts(cls, labels=labels)
+        tot = size if weight is None else _counts(cls, weight, labels)
     if weight is None:
         lead = tot == tot.max(axis=-1, keepdims=True)
     else:
