@@ -29,7 +29,8 @@ Rules (the tie rules of :mod:`align_theory.protocols`; ties are equal scores, no
   ``judge`` argmax x̂, ``bayes`` argmax w_r·r + w_x̂·x̂ (a logistic fit, :func:`fit_bayes`,
   cross-fitted over questions unless weights are given), ``vote`` the answer class with the
   largest sum of reports (sums within 1e-9 tie). Every combination of the agents' tied
-  proposals is weighted by its probability.
+  proposals is weighted by its probability: in closed form for ``judge`` and ``bayes``, by
+  enumerating the classes of the tied proposals for ``vote``.
 * ``SingleAgent``: argmax y over the sub-pool (each candidate's y from its own agent, the
   scores of T1). ``PrincipalBestOfN``: argmax x̂. ``MajorityVote``: plurality class.
   ``FilterVote``: plurality over candidates with ``agent_score > 1/2`` (all when none).
