@@ -10,11 +10,14 @@ pipeline: SingleAgent, MajorityVote, Shortlist, PrincipalBestOfN, Oracle, Random
     python benchmarks/bench_pool.py --scaling      # time vs Q and vs N
 
 Cells with more than ``cap`` = 256 sub-pools per question are sampled (256 uniform draws
-per question; the report lists them); the others are exact.
+per question; the report lists them); the others are exact. Each line gives the wall time
+and this process's CPU time (``time.process_time``: the fairer figure on a shared machine)
+and the 1-minute load average when it ended.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -53,10 +56,11 @@ def synthetic(q: int, a: int, k: int, seed: int = 0) -> EmpiricalPool:
     return EmpiricalPool(d.correct, d.answer, d.y, d.xhat)
 
 
-def run(q: int, a: int, k: int, reps: int = 2000, cap: int = 256) -> tuple[float, int, int]:
+def run(q: int, a: int, k: int, reps: int = 2000, cap: int = 256) -> tuple[float, float, int, int]:
+    """(wall s, CPU s, series, sampled series) of every protocol at every budget + bootstrap."""
     pool = synthetic(q, a, k)
     pooled = pool.pooled()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     grid: list[Protocol] = []
     for m in range(1, a + 1):
         for kk in range(1, k + 1):
@@ -74,21 +78,31 @@ def run(q: int, a: int, k: int, reps: int = 2000, cap: int = 256) -> tuple[float
     sampled = sum(is_sampled(pool, p, cap) for p in grid) + sum(
         is_sampled(pooled, p, cap) for p in uni
     )
-    return time.perf_counter() - t0, len(series), sampled
+    return time.perf_counter() - t0, time.process_time() - c0, len(series), sampled
+
+
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:
     if "--scaling" in sys.argv:
         for q in (330, 660, 1319):
-            t, s, _ = run(q, 4, 4)
-            print(f"Q={q:5d} A=4 K=4: {t:6.1f} s ({s} series)")
+            t, cpu, s, _ = run(q, 4, 4)
+            print(f"Q={q:5d} A=4 K=4: {t:6.1f} s wall, {cpu:6.1f} s CPU ({s} series), {_load()}")
         for a, k in ((2, 2), (2, 4), (4, 2), (4, 4), (4, 6)):
-            t, s, smp = run(1319, a, k)
-            print(f"Q=1319 A={a} K={k} (N={a * k}): {t:6.1f} s ({s} series, {smp} sampled)")
+            t, cpu, s, smp = run(1319, a, k)
+            print(
+                f"Q=1319 A={a} K={k} (N={a * k}): {t:6.1f} s wall, {cpu:6.1f} s CPU "
+                f"({s} series, {smp} sampled), {_load()}"
+            )
         return
     q, a, k = (int(x) for x in sys.argv[1:4]) if len(sys.argv) >= 4 else (1319, 4, 4)
-    t, s, smp = run(q, a, k)
-    print(f"Q={q} A={a} K={k}: {t:.1f} s for {s} protocol series (+2000 bootstrap), {smp} sampled")
+    t, cpu, s, smp = run(q, a, k)
+    print(
+        f"Q={q} A={a} K={k}: {t:.1f} s wall, {cpu:.1f} s CPU for {s} protocol series "
+        f"(+2000 bootstrap), {smp} sampled, {_load()}"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -287,3 +288,74 @@ def test_simulate_on_a_pool_agrees_with_the_exact_average() -> None:
         est = simulate(pool, proto, trials=40_000, seed=3, progress=False)
         want = float(pool_values(pool, proto).mean())
         assert abs(est.mean - want) <= 4.5 * est.stderr + 1e-9, (proto, est, want)
+
+
+# ----------------------------------------------------------------- heavy ties (fast paths)
+
+
+def _tied_pool(seed: int, vote_share: str | None, q: int, a: int, k: int) -> EmpiricalPool:
+    """0/1 verdicts for agent and principal, and classes drawn independently of correctness
+    (so one class can hold correct and wrong candidates): ties everywhere."""
+    rng = np.random.default_rng(seed)
+    correct = rng.random((q, a, k)) < 0.5
+    answers = rng.integers(0, 3, (q, a, k))
+    y = (rng.random((q, a, k)) < 0.5).astype(float)
+    x = (rng.random((q, a, k)) < 0.5).astype(float)
+    return EmpiricalPool(correct, answers, y, x, vote_share=vote_share)
+
+
+TIED_PROTOCOLS: list[Protocol] = [
+    Align(4, 2, "judge"),
+    Align(4, 2, "bayes"),
+    Align(4, 2, "vote"),
+    Align(3, 3, "judge"),
+    Align(3, 3, "vote"),
+    Align(4, 3, "vote"),
+    Align(4, 3, "bayes"),
+]
+
+
+@pytest.mark.parametrize("vote_share", [None, "primary", "tiebreak"], ids=str)
+@pytest.mark.parametrize("proto", TIED_PROTOCOLS, ids=repr)
+def test_tied_proposals_equal_brute_force(proto: Protocol, vote_share: str | None) -> None:
+    """Align's closed form over tied proposals (judge/bayes) and its merged-class
+    enumeration (vote) against every combination of the agents' tied choices."""
+    pool = _tied_pool(4, vote_share, q=3, a=4, k=3)
+    w = np.array([[0.7, 1.3], [1.0, 0.0], [0.3, 0.3]])
+    got = pool_values(pool, proto, bayes=w)
+    want = [_brute(pool, proto, q, (w[q, 0], w[q, 1])) for q in range(pool.shape[0])]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("n", "size", "rule"),
+    [(5, 2, "judge"), (6, 3, "judge"), (6, 4, "bayes"), (4, 2, "exact"), (6, 1, "judge")],
+    ids=str,
+)
+def test_shortlist_cut_ties_equal_brute_force(
+    n: int, size: int, rule: Literal["exact", "judge", "bayes"]
+) -> None:
+    pool = _tied_pool(9, None, q=4, a=2, k=3).pooled()
+    w = np.array([[0.7, 1.3], [1.0, 0.0], [0.3, 0.3], [0.0, 1.0]])
+    proto = Shortlist(n, size, rule)
+    got = pool_values(pool, proto, bayes=w)
+    want = [_brute(pool, proto, q, (w[q, 0], w[q, 1])) for q in range(pool.shape[0])]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+def test_hand_checked_tie_cases() -> None:
+    """Worked by hand. Shortlist(3, 2, judge), y all tied, x̂ = (1, 0, 0), correct =
+    (1, 0, 0): of the 3 equally likely pairs, the 2 holding candidate 0 pick it; the other
+    ties two wrong ones: 2/3. Align(2, 2, ·), every candidate tied in y (so each agent
+    proposes either of its two with probability 1/2), correct = (1, 0 | 0, 1): judge with
+    x̂ = (1, 0 | 1, 1) gives 1/2, 1, 0, 1 over the four pairs: 5/8; vote with classes
+    (0, 1 | 1, 1) and reports 1 gives 1/2 (classes 0 and 1 tie), 1, 0, 1/2: 1/2.
+    """
+    one = np.ones((1, 1, 3))
+    pool = EmpiricalPool(np.array([[[1, 0, 0]]]) > 0, np.array([[[0, 1, 2]]]), one, one * [1, 0, 0])
+    assert pool_values(pool, Shortlist(3, 2, "judge"))[0] == pytest.approx(2 / 3, abs=1e-15)
+    c = np.array([[[1, 0], [0, 1]]]) > 0
+    x = np.array([[[1.0, 0.0], [1.0, 1.0]]])
+    grid = EmpiricalPool(c, np.array([[[0, 1], [1, 1]]]), np.ones((1, 2, 2)), x)
+    assert pool_values(grid, Align(2, 2, "judge"))[0] == pytest.approx(5 / 8, abs=1e-15)
+    assert pool_values(grid, Align(2, 2, "vote"))[0] == pytest.approx(1 / 2, abs=1e-15)

@@ -29,7 +29,8 @@ Rules (the tie rules of :mod:`align_theory.protocols`; ties are equal scores, no
   ``judge`` argmax x̂, ``bayes`` argmax w_r·r + w_x̂·x̂ (a logistic fit, :func:`fit_bayes`,
   cross-fitted over questions unless weights are given), ``vote`` the answer class with the
   largest sum of reports (sums within 1e-9 tie). Every combination of the agents' tied
-  proposals is weighted by its probability.
+  proposals is weighted by its probability: in closed form for ``judge`` and ``bayes``, by
+  enumerating the classes of the tied proposals for ``vote``.
 * ``SingleAgent``: argmax y over the sub-pool (each candidate's y from its own agent, the
   scores of T1). ``PrincipalBestOfN``: argmax x̂. ``MajorityVote``: plurality class.
   ``FilterVote``: plurality over candidates with ``agent_score > 1/2`` (all when none).
@@ -80,7 +81,7 @@ __all__ = [
 DEFAULT_CAP = 16384
 """Most sub-pools enumerated per (protocol layout); above it that many are drawn."""
 
-_CHUNK = 4_000_000  # elements per working array (bounds memory; numpy stays vectorized)
+_CHUNK = 1_000_000  # elements per working array (bounds memory; numpy stays vectorized)
 _VOTE_TOL = 1e-9
 
 
@@ -174,22 +175,59 @@ def _tie_mean(key: np.ndarray, val: np.ndarray) -> np.ndarray:
     return (val * top).sum(axis=-1) / top.sum(axis=-1)
 
 
-def _counts(cls: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
-    """For each entry, the (weighted) number of entries of its class along the last axis."""
-    eq = cls[..., :, None] == cls[..., None, :]
-    if weight is None:
-        return eq.sum(axis=-1)
-    return (eq * weight[..., None, :]).sum(axis=-1)
+def _pairwise(n: int, labels: int | None) -> bool:
+    """Whether rows of n class ids are counted by pairwise comparisons (n² per row) rather
+    than one bincount (n + ``labels`` per row, needs ids in [0, ``labels``))."""
+    return labels is None or n * n <= 2 * (n + labels)
 
 
-def _plurality(cls: np.ndarray, c: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+def _counts(
+    cls: np.ndarray, weight: np.ndarray | None = None, labels: int | None = None
+) -> np.ndarray:
+    """For each entry, the (weighted) number of entries of its class along the last axis.
+
+    ``labels``: when every class id lies in [0, ``labels``), one ``bincount`` over (row,
+    class) counts each row in O(n + labels), used when that beats the pairwise
+    comparisons, O(n²) per row.
+
+    Examples
+    --------
+    >>> cls = np.array([[2, 0, 2, 1, 0, 2, 2, 1]])
+    >>> _counts(cls).tolist(), _counts(cls, labels=3).tolist()
+    ([[4, 2, 4, 2, 2, 4, 4, 2]], [[4, 2, 4, 2, 2, 4, 4, 2]])
+    >>> _counts(cls, np.arange(8.0), labels=3).tolist()
+    [[13.0, 5.0, 13.0, 10.0, 5.0, 13.0, 13.0, 10.0]]
+    """
+    n = cls.shape[-1]
+    if _pairwise(n, labels):
+        eq = cls[..., :, None] == cls[..., None, :]
+        if weight is None:
+            return eq.sum(axis=-1)
+        return (eq * weight[..., None, :]).sum(axis=-1)
+    rows = cls.size // max(n, 1)
+    off = cls.reshape(rows, n) + (np.arange(rows) * labels)[:, None]
+    wt = None if weight is None else np.broadcast_to(weight, cls.shape).reshape(rows, n).ravel()
+    tot = np.bincount(off.ravel(), weights=wt, minlength=rows * labels)
+    return tot[off].reshape(cls.shape)
+
+
+def _plurality(
+    cls: np.ndarray,
+    c: np.ndarray,
+    weight: np.ndarray | None = None,
+    labels: int | None = None,
+) -> np.ndarray:
     """Expected correctness of the (weighted) plurality class, ties uniformly at random.
 
     With per-class totals T and sizes n_L, the value is (1/#leading) Σ_leading mean c over the
-    class = Σ_{i leading} (c_i/n_i) / Σ_{i leading} (1/n_i).
+    class = Σ_{i leading} (c_i/n_i) / Σ_{i leading} (1/n_i). ``labels`` as in :func:`_counts`.
     """
-    size = _counts(cls)
-    tot = size if weight is None else _counts(cls, weight)
+    if weight is not None and _pairwise(cls.shape[-1], labels):  # one comparison for both
+        eq = cls[..., :, None] == cls[..., None, :]
+        size, tot = eq.sum(axis=-1), (eq * weight[..., None, :]).sum(axis=-1)
+    else:
+        size = _counts(cls, labels=labels)
+        tot = size if weight is None else _counts(cls, weight, labels)
     if weight is None:
         lead = tot == tot.max(axis=-1, keepdims=True)
     else:
@@ -283,33 +321,43 @@ def cross_fit_bayes(pool: EmpiricalPool) -> tuple[np.ndarray, tuple[BayesFit, Ba
 
 @dataclass(frozen=True)
 class _Flat:
-    """Per-question flattened pool arrays (Q, A·K)."""
+    """Per-question flattened pool arrays (Q, A·K); ``cls`` relabelled 0..A·K−1 per question,
+    ``yrank`` and ``xrank`` the dense ranks of the agent's and the principal's scores."""
 
     c: np.ndarray
     cls: np.ndarray
     yrank: np.ndarray
     yraw: np.ndarray
     xhat: np.ndarray
+    xrank: np.ndarray
+
+    @property
+    def labels(self) -> int:
+        """Bound on the class ids: every ``cls`` lies in [0, A·K)."""
+        return int(self.cls.shape[1])
 
 
 def _flat(pool: EmpiricalPool) -> _Flat:
     q, a, k = pool.shape
     return _Flat(
         pool.correct.reshape(q, a * k).astype(float),
-        pool.answer_classes().reshape(q, a * k),
+        _dense_rank(pool.answer_classes().reshape(q, a * k)),
         _dense_rank(pool.agent_score.reshape(q, a * k)),
         pool.agent_score.reshape(q, a * k),
         pool.principal_score.reshape(q, a * k),
+        _dense_rank(pool.principal_score.reshape(q, a * k)),
     )
 
 
-def _agent_keys(pool: EmpiricalPool, fl: _Flat, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(y key, report r) of each sub-pool candidate, shape (Q, S, g, k)."""
+def _agent_keys(
+    pool: EmpiricalPool, fl: _Flat, idx: np.ndarray, cls: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(y key, report r) of each sub-pool candidate, shape (Q, S, g, k); ``cls`` = its class."""
     n_all = fl.c.shape[1]
     yr = fl.yrank[:, idx]
     if pool.vote_share is None:
         return yr, fl.yraw[:, idx]
-    cnt = _counts(fl.cls[:, idx])
+    cnt = _counts(cls, labels=fl.labels)
     if pool.vote_share == "primary":
         return cnt * (n_all + 1) + yr, cnt / idx.shape[-1]
     return yr * (idx.shape[-1] + 1) + cnt, fl.yraw[:, idx]
@@ -329,13 +377,122 @@ def _principal_key(
     raise ValueError(f"principal rule {rule!r} has no argmax key")
 
 
-def _align_rule(
-    rule: str, c: np.ndarray, cls: np.ndarray, r: np.ndarray, x: np.ndarray, w: np.ndarray | None
+def _principal_rank(
+    rule: str, key: np.ndarray, given: np.ndarray | None, levels: int
+) -> tuple[np.ndarray, int]:
+    """Dense ranks of the principal's key per row (R, n) (same order, same ties) and a bound.
+
+    ``given``: the ranks when they are known per question (``judge``: x̂'s, in
+    [0, ``levels``)); ``exact``: correctness 0/1; otherwise (``bayes``) ranked in each row.
+
+    Examples
+    --------
+    >>> _principal_rank("bayes", np.array([[0.5, 0.2, 0.5]]), None, 0)[0].tolist()
+    [[1, 0, 1]]
+    """
+    if rule == "exact":
+        return key.astype(np.int64), 2
+    if given is not None:
+        return given, levels
+    return _dense_rank(key), key.shape[-1]
+
+
+def _proposal_argmax(key: np.ndarray, c: np.ndarray, prob: np.ndarray) -> np.ndarray:
+    r"""Expected correctness of the argmax-``key`` proposal, each agent proposing at random.
+
+    Rows (R, m, k). Agent i proposes its candidate j with probability ``prob``\ :sub:`ij`
+    (independently across agents); the principal takes the proposal of largest key, ties
+    uniformly at random. Conditioning on agent i proposing j (key v), with
+    A_l = P(agent l's key < v) and B_l = P(= v), the chance it is taken is
+    E[1{others ≤ v} / (1 + #others at v)] = ∫₀¹ Π_{l≠i} (A_l + B_l z) dz, since
+    1/(1 + t) = ∫₀¹ z^t dz. Value: Σ_ij prob_ij c_ij ∫₀¹ Π_{l≠i}(A_l + B_l z) dz, exact,
+    summed over the candidates with prob_ij c_ij ≠ 0 only: O((mk)²) per row at most
+    instead of the k^m combinations of tied proposals.
+
+    Examples
+    --------
+    Two agents, each with two tied candidates (keys 1, 0 and 1, 1; correct 1, 0 and 0, 1):
+
+    >>> key = np.array([[[1.0, 0.0], [1.0, 1.0]]])
+    >>> c = np.array([[[1.0, 0.0], [0.0, 1.0]]])
+    >>> float(_proposal_argmax(key, c, np.full((1, 2, 2), 0.5))[0])
+    0.625
+
+    (The four equally likely pairs give 1/2, 1, 0, 1: mean 0.625.)
+    """
+    rows, m, _ = key.shape
+    gain = prob * c
+    rr, ii, jj = np.nonzero(gain)
+    v = key[rr, ii, jj][:, None, None]
+    kr, pr = key[rr], prob[rr]  # (E, m, k): every agent's candidates, for each term
+    own = ii[:, None] == np.arange(m)[None, :]
+    lower = np.where(own, 1.0, ((kr < v) * pr).sum(axis=-1))  # (E, m): A_l, 1 for l = i
+    equal = np.where(own, 0.0, ((kr == v) * pr).sum(axis=-1))  # B_l, 0 for l = i
+    poly = np.zeros((rr.size, m + 1))  # coefficients of Π_l (A_l + B_l z)
+    poly[:, 0] = 1.0
+    for ell in range(m):
+        shifted = np.concatenate([np.zeros((rr.size, 1)), poly[:, :-1]], axis=-1)
+        poly = poly * lower[:, ell, None] + shifted * equal[:, ell, None]
+    taken = poly @ (1.0 / np.arange(1, m + 2))  # ∫₀¹ Σ_t poly_t z^t dz
+    return np.bincount(rr, weights=gain[rr, ii, jj] * taken, minlength=rows)
+
+
+def _proposal_vote(
+    cls: np.ndarray, c: np.ndarray, r: np.ndarray, tied: np.ndarray, prob: np.ndarray
 ) -> np.ndarray:
-    """The principal's expected correctness over given proposals (last axis)."""
-    if rule == "vote":
-        return _plurality(cls, c, r)
-    return _tie_mean(_principal_key(rule, c, x, r, w), c)
+    """Align's ``vote`` rule, each agent proposing one of its tied candidates at random.
+
+    Rows (R, m, k); ``r`` (R, m) is each agent's report, equal across its tied candidates
+    (they tie in y, and the report is a function of y's key). The plurality depends on the
+    proposals only through their classes, and its value is linear in their correctness, so
+    each agent's tied candidates of one class merge into one option: probability the sum
+    of theirs, correctness their mean. Rows are grouped by their agents' option counts
+    (u_1 ≥ … ≥ u_m, agents sorted: the rule is symmetric in agents), and each group
+    enumerates its Π u_i class combinations, weighted by their probabilities.
+
+    Examples
+    --------
+    Agent 0 proposes class 0 (correct) or 1, agent 1 class 1, reports 1:
+
+    >>> cls = np.array([[[0, 1], [1, 1]]])
+    >>> c = np.array([[[1.0, 0.0], [0.0, 0.0]]])
+    >>> tied = np.array([[[True, True], [True, False]]])
+    >>> prob = tied / tied.sum(axis=-1, keepdims=True)
+    >>> float(_proposal_vote(cls, c, np.ones((1, 2)), tied, prob)[0])
+    0.25
+
+    (Class 0 vs 1 ties half the time: 1/2 · 1/2 = 0.25.)
+    """
+    rows, m, k = cls.shape
+    same = (cls[..., :, None] == cls[..., None, :]) & tied[..., None, :]  # [.., j, j']
+    first = tied & ~(same & np.tri(k, k, -1, dtype=bool)).any(axis=-1)
+    merged = np.matmul(same.astype(float), np.stack([prob, prob * c], axis=-1))
+    mass = merged[..., 0]  # P(the agent proposes j's class); then its mean correctness
+    cmean = merged[..., 1] / np.where(first, mass, 1.0)
+    mass = np.where(first, mass, 0.0)
+    opt = np.argsort(~first, axis=-1, kind="stable")  # each agent's options first
+    u = first.sum(axis=-1)
+    ag = np.argsort(-u, axis=-1, kind="stable")[..., None]  # agents by option count
+    cls, mass, cmean = (
+        np.take_along_axis(np.take_along_axis(a, opt, axis=-1), ag, axis=1)
+        for a in (cls, mass, cmean)
+    )
+    r = np.take_along_axis(r, ag[..., 0], axis=1)
+    u = np.take_along_axis(u, ag[..., 0], axis=1)
+    code = (u * (k + 1) ** np.arange(m)).sum(axis=-1)
+    out = np.empty(rows)
+    ar = np.arange(m)
+    for val in np.unique(code):
+        group = np.flatnonzero(code == val)
+        combos = np.indices(tuple(u[group[0]])).reshape(m, -1).T  # (Π u_i, m)
+        pick = (slice(None), ar, combos)
+        step = max(1, _CHUNK // (combos.size * m))
+        for lo in range(0, group.size, step):
+            sel = group[lo : lo + step]
+            weight = np.prod(mass[sel][pick], axis=-1)
+            v = _plurality(cls[sel][pick], cmean[sel][pick], r[sel][:, None, :])
+            out[sel] = (weight * v).sum(axis=-1)
+    return out
 
 
 def _align(
@@ -349,44 +506,31 @@ def _align(
 ) -> np.ndarray:
     """Align's value per row; arrays (R, m, k), w (R, 2) or None.
 
-    Rows where every agent's argmax is unique read the proposals directly; rows with tied
-    proposals average over every combination of the agents' tied choices.
+    Each agent proposes an argmax-y candidate, uniformly among its tied ones. ``exact``:
+    1 − Π_i P(agent i's proposal is wrong). ``judge``/``bayes``: rows where every agent's
+    argmax is unique read the proposals directly, the others use
+    :func:`_proposal_argmax`; ``vote``: :func:`_proposal_vote`.
     """
     tied = y == y.max(axis=-1, keepdims=True)
     ntied = tied.sum(axis=-1, keepdims=True)
     prob = tied / ntied
     if proto.principal == "exact":
         return 1.0 - np.prod(1.0 - (prob * c).sum(axis=-1), axis=-1)
+    if proto.principal == "vote":
+        j = np.argmax(tied, axis=-1)[..., None]
+        return _proposal_vote(cls, c, np.take_along_axis(r, j, axis=-1)[..., 0], tied, prob)
+    key = _principal_key(proto.principal, c, x, r, w)
     out = np.empty(c.shape[0])
     multi = (ntied[..., 0] > 1).any(axis=-1)
     one = ~multi
     if one.any():
         j = np.argmax(tied[one], axis=-1)[..., None]
-
-        def take(a: np.ndarray) -> np.ndarray:
-            return np.take_along_axis(a[one], j, axis=-1)[..., 0]
-
-        out[one] = _align_rule(
-            proto.principal, take(c), take(cls), take(r), take(x), None if w is None else w[one]
+        out[one] = _tie_mean(
+            np.take_along_axis(key[one], j, axis=-1)[..., 0],
+            np.take_along_axis(c[one], j, axis=-1)[..., 0],
         )
     if multi.any():
-        m, k = proto.agents, proto.per_agent
-        combos = np.indices((k,) * m).reshape(m, -1).T  # (k^m, m)
-        ar = np.arange(m)[None, :]
-
-        def pick(a: np.ndarray) -> np.ndarray:
-            return a[multi][:, ar, combos]  # (R', k^m, m)
-
-        weight = np.prod(pick(prob), axis=-1)
-        val = _align_rule(
-            proto.principal,
-            pick(c),
-            pick(cls),
-            pick(r),
-            pick(x),
-            None if w is None else w[multi],
-        )
-        out[multi] = (weight * val).sum(axis=-1)
+        out[multi] = _proposal_argmax(key[multi], c[multi], prob[multi])
     return out
 
 
@@ -404,57 +548,74 @@ def _binom_table(n: int) -> np.ndarray:
     return _BINOM_CACHE[n]
 
 
-def _shortlist(size: int, c: np.ndarray, y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Shortlist's value per row (arrays (R, n)): rows without a tie at the cut read their
-    top ``size`` directly; the others use the closed form of :func:`_shortlist_ties`."""
+def _shortlist(
+    size: int, c: np.ndarray, y: np.ndarray, prank: np.ndarray, levels: int
+) -> np.ndarray:
+    """Shortlist's value per row (arrays (R, n); ``prank`` the principal's key as dense
+    ranks in [0, ``levels``)): rows without a tie at the cut read their top ``size``
+    directly; the others use the closed form of :func:`_shortlist_ties`."""
     n = y.shape[-1]
-    cut = np.sort(y, axis=-1)[..., n - size, None]
+    cut = np.partition(y, n - size, axis=-1)[..., n - size, None]
     listed = y >= cut
     plain = listed.sum(axis=-1) == size
     out = np.empty(y.shape[0])
     if plain.any():
-        pk = np.where(listed[plain], p[plain], -np.inf)
+        pk = np.where(listed[plain], prank[plain], -1)
         out[plain] = _tie_mean(pk, c[plain] * listed[plain])
     rest = ~plain
     if rest.any():
-        out[rest] = _shortlist_ties(size, c[rest], y[rest], p[rest])
+        out[rest] = _shortlist_ties(size, c[rest], y[rest], prank[rest], levels, cut[rest])
     return out
 
 
-def _shortlist_ties(size: int, c: np.ndarray, y: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _shortlist_ties(
+    size: int, c: np.ndarray, y: np.ndarray, prank: np.ndarray, levels: int, cut: np.ndarray
+) -> np.ndarray:
     """Shortlist's value: top ``size`` of y (cut ties uniformly), then argmax p with ties.
 
     For candidate j with (among the others) sure ones G_s above / E_s equal in p and tied-at-
-    the-cut ones t_G above, t_E equal, t_L below: P(j chosen) = P(j listed) · 1{G_s = 0} ·
-    Σ_x C(t_E, x) C(t_L, d−x) / C(t_G+t_E+t_L, d) / (1 + E_s + x), d the tied places left.
-    Arrays (..., n).
+    the-cut ones t_E equal, t_L below: P(j chosen) = P(j listed) · 1{G_s = 0} ·
+    Σ_x C(t_E, x) C(t_L, d−x) / C(t_P, d) / (1 + E_s + x), d the tied places left to fill
+    and t_P the tied ones other than j. Arrays (R, n); p given as dense ranks ``prank`` in
+    [0, ``levels``); ``cut`` (R, 1) the y of the ``size``-th largest. The sure and tied
+    ones are counted per p level by one ``bincount`` each (cumulated for "below"), and the
+    sum is taken only for the candidates that can be chosen (listed, correct, G_s = 0):
+    O(n + levels) per row instead of pairwise comparisons.
+
+    Examples
+    --------
+    y = (1, 0, 0), size 2: candidate 0 is listed, one of 1, 2 joins it; p = (0, 1, 0), c =
+    (0, 1, 0): half the time 1 joins and wins.
+
+    >>> c, y, p = np.array([[0.0, 1.0, 0.0]]), np.array([[1, 0, 0]]), np.array([[0, 1, 0]])
+    >>> float(_shortlist_ties(2, c, y, p, 2, np.array([[0]]))[0])
+    0.5
     """
-    n = y.shape[-1]
-    cut = np.sort(y, axis=-1)[..., n - size, None]
+    rows, n = y.shape
     sure = y > cut
     tied = y == cut
-    ns = sure.sum(axis=-1, keepdims=True)
-    nt = tied.sum(axis=-1, keepdims=True)
+    ns = sure.sum(axis=-1)
+    nt = tied.sum(axis=-1)
     r = size - ns
-    off = ~np.eye(n, dtype=bool)
-    gt = p[..., None, :] > p[..., :, None]  # [j, i]: p_i > p_j
-    eq = (p[..., None, :] == p[..., :, None]) & off
-    lt = (p[..., None, :] < p[..., :, None]) & off
-    s_i, t_i = sure[..., None, :], tied[..., None, :]
-    gs = (gt & s_i).sum(-1)
-    es = (eq & s_i).sum(-1)
-    te, tl = (eq & t_i).sum(-1), (lt & t_i).sum(-1)
-    d = r - tied
-    tp = nt - tied
+    lin = prank + (np.arange(rows) * levels)[:, None]
+    sure_g = np.bincount(lin[sure], minlength=rows * levels).reshape(rows, levels)
+    tied_g = np.bincount(lin[tied], minlength=rows * levels).reshape(rows, levels)
+    top_sure = np.where(sure, prank, -1).max(axis=-1, keepdims=True)
+    rr, jj = np.nonzero((sure | tied) & (c != 0) & (prank >= top_sure))  # G_s = 0
+    v = prank[rr, jj]
+    s_j, t_j = sure[rr, jj], tied[rr, jj]
+    es = sure_g[rr, v] - s_j
+    te = tied_g[rr, v] - t_j
+    tl = (np.cumsum(tied_g, axis=-1) - tied_g)[rr, v]
+    d = r[rr] - t_j
     b = _binom_table(n)
-    xs = np.arange(n)
-    dx = d[..., None] - xs
-    ok = (dx >= 0) & (xs <= te[..., None])
-    num = b[te[..., None], np.minimum(xs, n)] * b[tl[..., None], np.clip(dx, 0, n)] * ok
-    den = b[tp, np.clip(d, 0, n)]
-    sel = (num / (1.0 + es[..., None] + xs)).sum(-1) / den
-    listed = np.where(sure, 1.0, np.where(tied, r / nt, 0.0))
-    return (c * listed * sel * (gs == 0)).sum(axis=-1)
+    acc = np.zeros(rr.size)
+    for x in range(int(d.max(initial=0)) + 1):
+        dx = d - x
+        acc += b[te, x] * b[tl, np.clip(dx, 0, n)] * (dx >= 0) / (1.0 + es + x)
+    sel = acc / b[nt[rr] - t_j, d]
+    listed = np.where(s_j, 1.0, r[rr] / nt[rr])
+    return np.bincount(rr, weights=c[rr, jj] * listed * sel, minlength=rows)
 
 
 def _evaluate(
@@ -463,51 +624,64 @@ def _evaluate(
     fl: _Flat,
     idx: np.ndarray,
     w: np.ndarray | None,
-    cache: dict[str, tuple[np.ndarray, np.ndarray]],
+    cache: dict[str, np.ndarray],
 ) -> np.ndarray:
     """Sum over the sub-pools ``idx`` (S, g, k) of the protocol's value: (Q,). ``cache``
-    holds the agents' keys of this chunk for the other protocols of the same layout."""
-    if "agent" not in cache:
-        cache["agent"] = _agent_keys(pool, fl, idx)
-    c = fl.c[:, idx]
+    holds this chunk's gathered arrays (Q, S, g, k) for the other protocols of the layout."""
+
+    def get(name: str) -> np.ndarray:
+        if name not in cache:
+            if name in ("y", "r"):
+                cache["y"], cache["r"] = _agent_keys(pool, fl, idx, get("cls"))
+            else:
+                cache[name] = getattr(fl, name)[:, idx]
+        return cache[name]
+
+    c = get("c")
     q, s = c.shape[:2]
     wr = None if w is None else np.repeat(w, s, axis=0)  # per row (question-major)
     if isinstance(proto, Align):
-        y, r = cache["agent"]
         rows = (q * s, proto.agents, proto.per_agent)
-
-        def rw(a: np.ndarray) -> np.ndarray:
-            return a.reshape(rows)
-
-        v = _align(proto, rw(c), rw(fl.cls[:, idx]), rw(y), rw(r), rw(fl.xhat[:, idx]), wr)
+        x = get("xhat") if proto.principal in ("judge", "bayes") else c
+        v = _align(
+            proto,
+            c.reshape(rows),
+            get("cls").reshape(rows),
+            get("y").reshape(rows),
+            get("r").reshape(rows),
+            x.reshape(rows),
+            wr,
+        )
         return v.reshape(q, s).sum(axis=1)
     flat = (q, s, -1)
     cf = c.reshape(flat)
     if isinstance(proto, MajorityVote):
-        return _plurality(fl.cls[:, idx].reshape(flat), cf).sum(axis=1)
+        return _plurality(get("cls").reshape(flat), cf, labels=fl.labels).sum(axis=1)
     if isinstance(proto, FilterVote):
-        cls = fl.cls[:, idx].reshape(flat)
-        acc = (fl.yraw[:, idx] > 0.5).reshape(flat)
-        cnt = _counts(cls, acc.astype(float))
+        cls = get("cls").reshape(flat)
+        acc = (get("yraw") > 0.5).reshape(flat)
+        cnt = _counts(cls, acc.astype(float), fl.labels)
         any_acc = acc.any(axis=-1)
         lead = acc & (cnt == np.where(acc, cnt, -1).max(axis=-1, keepdims=True))
         with np.errstate(invalid="ignore", divide="ignore"):
             inv = np.where(lead, 1.0 / np.maximum(cnt, 1e-300), 0.0)
             filt = (cf * inv).sum(-1) / inv.sum(-1)
-        return np.where(any_acc, filt, _plurality(cls, cf)).sum(axis=1)
+        return np.where(any_acc, filt, _plurality(cls, cf, labels=fl.labels)).sum(axis=1)
     if isinstance(proto, PrincipalBestOfN):
-        return _tie_mean(fl.xhat[:, idx].reshape(flat), cf).sum(axis=1)
-    y, r = cache["agent"]
+        return _tie_mean(get("xhat").reshape(flat), cf).sum(axis=1)
     if isinstance(proto, SingleAgent):
-        return _tie_mean(y.reshape(flat), cf).sum(axis=1)
+        return _tie_mean(get("y").reshape(flat), cf).sum(axis=1)
     if isinstance(proto, Shortlist):
         if proto.principal == "vote":
             raise ValueError("Shortlist's principal must be 'exact', 'judge' or 'bayes' on a pool")
         rows2 = (q * s, -1)
+        x = get("xhat") if proto.principal in ("judge", "bayes") else c
         pk = _principal_key(
-            proto.principal, cf.reshape(rows2), fl.xhat[:, idx].reshape(rows2), r.reshape(rows2), wr
+            proto.principal, cf.reshape(rows2), x.reshape(rows2), get("r").reshape(rows2), wr
         )
-        v = _shortlist(proto.size, cf.reshape(rows2), y.reshape(rows2), pk)
+        xr = get("xrank").reshape(rows2) if proto.principal == "judge" else None
+        rank, lv = _principal_rank(proto.principal, pk, xr, fl.labels)
+        v = _shortlist(proto.size, cf.reshape(rows2), get("y").reshape(rows2), rank, lv)
         return v.reshape(q, s).sum(axis=1)
     raise TypeError(f"no pool rule for {proto!r}")  # pragma: no cover - registry guards
 
@@ -580,15 +754,17 @@ def pool_values_many(
         idx = _subpools(a_all, k_all, g, k, cap, rng)
         s_all = idx.shape[0]
         width = g * k
-        for p in group:
-            if isinstance(p, Align) and p.principal != "exact":
-                width = max(width, p.per_agent**p.agents * p.agents)
-            if isinstance(p, Shortlist | MajorityVote | FilterVote):
-                width = max(width, (g * k) ** 2 * 2)
+        for p in group:  # elements per row of the largest working array
+            if isinstance(p, Align) and p.principal == "vote":  # its combinations: batched
+                width = max(width, g * k * k * 2)
+            elif isinstance(p, Align) and p.principal != "exact":
+                width = max(width, (g * k) ** 2)
+            elif isinstance(p, Shortlist):
+                width = max(width, g * k * 4)
         step = max(1, _CHUNK // max(1, q * width))
         tot = {p: np.zeros(q) for p in group}
         for lo in range(0, s_all, step):
-            cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # shared by the group
+            cache: dict[str, np.ndarray] = {}  # shared by the group
             for p in group:
                 tot[p] += _evaluate(p, pool, fl, idx[lo : lo + step], w, cache)
         for p in group:
