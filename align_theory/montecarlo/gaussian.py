@@ -21,7 +21,6 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import ndtri
 
 from align_theory.montecarlo.common import (
     Params,
@@ -29,6 +28,7 @@ from align_theory.montecarlo.common import (
     Posterior,
     max_normal,
     normal,
+    normal_from_log,
     principal_pick,
     take,
     uniform,
@@ -138,7 +138,7 @@ def _s_shortlist(
     ks = jax.random.split(key, 4)
     lev0 = _levels(static, p, ks[0], t, 1)
     logu = jnp.log(uniform(ks[1], (t, s))) / (n - jnp.arange(s, dtype=jnp.float32))
-    v = -ndtri(-jnp.expm1(jnp.cumsum(logu, axis=1)))  # top-s order statistics
+    v = normal_from_log(jnp.cumsum(logu, axis=1))  # top-s order statistics
     x = lev0 + p["sw"] * (p["r_y"] * v + p["rc_y"] * normal(ks[2], (t, s)))
     y = lev0 + p["off"][0] + p["s_y"] * v
     xh = x + p["ke"] * normal(ks[3], (t, s))

@@ -79,17 +79,21 @@ def _uniform32(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return np.maximum(rng.random(shape, dtype=F32), TINY32)
 
 
-def _upper_ndtri(q: np.ndarray) -> np.ndarray:
-    """Φ⁻¹(1 − q) = −Φ⁻¹(q), precise for small q (SciPy imported on first use, so that
-    importing the package costs the JAX path nothing)."""
+def _normal_from_log(logp: np.ndarray) -> np.ndarray:
+    """Φ⁻¹(p) from log p, precise in both tails (Φ⁻¹(p) below ½, −Φ⁻¹(−expm1(log p))
+    above; the upper form alone returns −∞ when p < 3·10⁻⁸ in float32). SciPy is imported
+    on first use, so that importing the package costs the JAX path nothing."""
     from scipy.special import ndtri
 
-    return -ndtri(q)
+    p = np.exp(logp)
+    lower = ndtri(np.clip(p, TINY32, F32(0.5)))
+    upper = -ndtri(np.maximum(-np.expm1(logp), TINY32))
+    return np.where(p < 0.5, lower, upper).astype(F32, copy=False)
 
 
 def _max_normal(rng: np.random.Generator, shape: tuple[int, ...], k: int) -> np.ndarray:
-    """Φ⁻¹(U^{1/k}) = −Φ⁻¹(−expm1(log U / k)): the maximum of k iid N(0, 1), tail-exact."""
-    return _upper_ndtri(-np.expm1(np.log(_uniform32(rng, shape)) / F32(k)))
+    """Φ⁻¹(U^{1/k}), the maximum of k iid N(0, 1), finite and tail-precise on both sides."""
+    return _normal_from_log(np.log(_uniform32(rng, shape)) / F32(k))
 
 
 def _levels(p: Params, rng: np.random.Generator, t: int, g: int) -> np.ndarray:
@@ -159,7 +163,7 @@ def _g_shortlist(
     n, s = proto.n, proto.size
     lev0 = _levels(p, rng, t, 1)
     logu = np.log(_uniform32(rng, (t, s))) / (n - np.arange(s, dtype=F32))
-    v = _upper_ndtri(-np.expm1(np.cumsum(logu, axis=1)))  # top-s order statistics
+    v = _normal_from_log(np.cumsum(logu, axis=1))  # top-s order statistics
     x = lev0 + p["sw"] * (p["r_y"] * v + p["rc_y"] * rng.standard_normal((t, s), dtype=F32))
     y = lev0 + p["off"][0] + p["s_y"] * v
     xh = x + p["ke"] * rng.standard_normal((t, s), dtype=F32)
