@@ -1,6 +1,7 @@
 """End to end on the real offline model: llama.cpp server + Qwen2.5-Coder-0.5B-Instruct.
 
-Runs in the default test command (``make test``); needs the ``llm`` extra, which the
+The full sample-judge-replay run is `-m slow` (`make test-slow`, which .ci/run runs when time
+allows); the server start-up test runs in `make test`. Needs the ``llm`` extra, which the
 Makefile installs. Kept short: 2 GSM8K questions, M = K = 2, at most 128 new tokens.
 """
 
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from align_theory.llm.agents import default_agents
 from align_theory.llm.datasets import load_dataset
@@ -25,6 +27,8 @@ from align_theory.llm.server import LocalServer
 from align_theory.llm.store import read_records
 
 
+@pytest.mark.slow  # 83 s on 2 cores: the real model samples, judges and is replayed;
+# the default suite keeps the real model's logits and server tests (test_llama_server.py)
 def test_two_gsm8k_questions_with_judge(tmp_path):
     questions = load_dataset("gsm8k", limit=2).questions
     model = assemble_model()
