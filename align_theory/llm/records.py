@@ -402,6 +402,28 @@ def _check_one(what: str, output: object, error: CallError | None) -> None:
 # -- samples --------------------------------------------------------------------------------
 
 
+class _Keyed:
+    """What every call record reads from its key fields: the key, the question, success."""
+
+    key_fields: KeyFields
+    error: CallError | None
+
+    @property
+    def key(self) -> str:
+        """The record key (hash of the key fields)."""
+        return self.key_fields.key()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the call succeeded."""
+        return self.error is None
+
+    @property
+    def qid(self) -> str:
+        """The question's id."""
+        return self.key_fields.qid
+
+
 @dataclass(frozen=True)
 class SampleOutput:
     """What a successful agent sample returned.
@@ -456,7 +478,7 @@ class SampleOutput:
 
 
 @dataclass(frozen=True)
-class SampleRecord:
+class SampleRecord(_Keyed):
     """One agent sample (a line of ``samples.jsonl``).
 
     ``qid``, ``agent``, ``index`` and ``seed`` are those of the key fields (stored again at
@@ -494,21 +516,6 @@ class SampleRecord:
         if self.key_fields.kind != "sample":
             raise ValueError(f"a sample record needs sample key_fields, got {self.key_fields.kind}")
         _check_one("sample record", self.output, self.error)
-
-    @property
-    def key(self) -> str:
-        """The record key (hash of the key fields)."""
-        return self.key_fields.key()
-
-    @property
-    def ok(self) -> bool:
-        """Whether the call succeeded."""
-        return self.error is None
-
-    @property
-    def qid(self) -> str:
-        """The question's id."""
-        return self.key_fields.qid
 
     @property
     def agent(self) -> str:
@@ -604,7 +611,7 @@ class JudgeOutput:
 
 
 @dataclass(frozen=True)
-class JudgeRecord:
+class JudgeRecord(_Keyed):
     """One judge verdict on one sample (a line of ``judge.jsonl``).
 
     ``agent`` and ``index`` are the judged sample's; ``sample_key`` is its key (from the
@@ -639,21 +646,6 @@ class JudgeRecord:
         if self.key_fields.kind != "judge":
             raise ValueError(f"a judge record needs judge key_fields, got {self.key_fields.kind}")
         _check_one("judge record", self.output, self.error)
-
-    @property
-    def key(self) -> str:
-        """The record key (hash of the key fields)."""
-        return self.key_fields.key()
-
-    @property
-    def ok(self) -> bool:
-        """Whether the call succeeded."""
-        return self.error is None
-
-    @property
-    def qid(self) -> str:
-        """The question's id."""
-        return self.key_fields.qid
 
     @property
     def sample_key(self) -> str:
@@ -737,7 +729,7 @@ class ExtraOutput:
 
 
 @dataclass(frozen=True)
-class ExtraRecord:
+class ExtraRecord(_Keyed):
     """One extra call (a line of ``extras.jsonl``); ``kind`` is ``usc``, ``debate`` or
     ``verify``.
 
@@ -794,21 +786,6 @@ class ExtraRecord:
     def kind(self) -> ExtraKind:
         """``usc``, ``debate`` or ``verify``."""
         return cast(ExtraKind, self.key_fields.kind)
-
-    @property
-    def key(self) -> str:
-        """The record key (hash of the key fields)."""
-        return self.key_fields.key()
-
-    @property
-    def ok(self) -> bool:
-        """Whether the call succeeded."""
-        return self.error is None
-
-    @property
-    def qid(self) -> str:
-        """The question's id."""
-        return self.key_fields.qid
 
     @property
     def sample_key(self) -> str | None:
