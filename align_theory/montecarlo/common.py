@@ -72,9 +72,10 @@ def normal_from_log(logp: jax.Array) -> jax.Array:
     1 − p to 1 in float32 when p < 3·10⁻⁸ and returns −∞ (a uniform at its lower end
     with k ≤ 4 did, about once per 10⁷ draws, and turned a run's mean into NaN)."""
     p = jnp.exp(logp)
-    lower = ndtri(jnp.clip(p, jnp.finfo(jnp.float32).tiny, 0.5))  # XLA flushes subnormals
-    upper = -ndtri(jnp.maximum(-jnp.expm1(logp), jnp.finfo(jnp.float32).tiny))
-    return jnp.where(p < 0.5, lower, upper)
+    low = p < 0.5  # one Φ⁻¹ per draw: of p below ½, of 1 − p (negated) above
+    tail = jnp.where(low, p, -jnp.expm1(logp))
+    z = ndtri(jnp.maximum(tail, jnp.finfo(jnp.float32).tiny))  # XLA flushes subnormals
+    return jnp.where(low, z, -z)
 
 
 def max_normal(u: jax.Array, k: int | jax.Array) -> jax.Array:

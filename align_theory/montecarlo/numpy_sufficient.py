@@ -86,9 +86,9 @@ def _normal_from_log(logp: np.ndarray) -> np.ndarray:
     from scipy.special import ndtri
 
     p = np.exp(logp)
-    lower = ndtri(np.clip(p, TINY32, F32(0.5)))
-    upper = -ndtri(np.maximum(-np.expm1(logp), TINY32))
-    return np.where(p < 0.5, lower, upper).astype(F32, copy=False)
+    low = p < 0.5  # one Φ⁻¹ per draw: of p below ½, of 1 − p (negated) above
+    z = ndtri(np.maximum(np.where(low, p, -np.expm1(logp)), TINY32))
+    return np.where(low, z, -z).astype(F32, copy=False)
 
 
 def _max_normal(rng: np.random.Generator, shape: tuple[int, ...], k: int) -> np.ndarray:
