@@ -56,3 +56,14 @@ def test_numpy_sampler_survives_a_zero_uniform(k: int) -> None:
     v = _max_normal(_ZeroFirst(), (1000,), k)  # type: ignore[arg-type]
     assert np.all(np.isfinite(v))
     assert v[0] < -5.0  # the lowest draw stays the lowest
+
+
+@pytest.mark.parametrize(
+    ("k", "mean"),
+    [(2, 1.0 / np.sqrt(np.pi)), (3, 1.5 / np.sqrt(np.pi))],  # E max of k iid N(0, 1)
+    ids=["k=2", "k=3"],
+)
+def test_numpy_max_normal_has_the_law_of_the_maximum(k: int, mean: float) -> None:
+    v = _max_normal(np.random.default_rng(1), (200_000,), k)
+    assert v.dtype == np.float32
+    assert abs(float(v.mean()) - mean) < 4.0 * float(v.std()) / np.sqrt(v.size)
