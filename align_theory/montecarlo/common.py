@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import overload
 
 import jax
 import jax.numpy as jnp
@@ -30,7 +31,7 @@ from align_theory.protocols import (
     SingleAgent,
 )
 
-__all__ = ["CANDIDATE_RULES", "Params", "Pool"]
+__all__ = ["CANDIDATE_RULES", "Params", "Pool", "take_max"]
 
 Params = dict[str, jax.Array]
 TINY = float(np.finfo(np.float32).tiny)
@@ -40,6 +41,71 @@ BINOM_INVERSE_MAX = 64  # counts up to this many trials use the one-uniform inve
 def take(a: jax.Array, idx: jax.Array) -> jax.Array:
     """a[..., idx] along the last axis, idx of shape a.shape[:-1]."""
     return jnp.take_along_axis(a, idx[..., None], axis=-1)[..., 0]
+
+
+UNROLL_MAX = 64
+"""Widths up to which :func:`take_max` selects by an unrolled running maximum (wider axes
+use ``argmax`` and a gather, which keeps the traced program small)."""
+
+
+@overload
+def take_max(score: jax.Array, value: jax.Array, /) -> jax.Array: ...
+
+
+@overload
+def take_max(
+    score: jax.Array, value: jax.Array, other: jax.Array, /, *more: jax.Array
+) -> tuple[jax.Array, ...]: ...
+
+
+@overload
+def take_max(score: jax.Array, /) -> jax.Array: ...
+
+
+def take_max(score: jax.Array, *values: jax.Array) -> jax.Array | tuple[jax.Array, ...]:
+    r"""The entries of ``values`` at the first maximum of ``score`` along the last axis.
+
+    Equal to ``take(v, jnp.argmax(score, axis=-1))`` for each ``v`` (ties go to the lowest
+    index, as ``argmax``; scores are never NaN here), but computed as a running maximum
+    over the columns, i* = first index of max_i score_i, updated where score_i > best
+    strictly: elementwise selects that XLA fuses with the draws that produce them. The
+    ``argmax`` + gather form cost half of the sufficient path's time on the CPU
+    (docs/benchmarks.md).
+
+    Parameters
+    ----------
+    score : jax.Array
+        Shape (..., n).
+    *values : jax.Array
+        Arrays broadcastable to ``score``'s shape.
+
+    Returns
+    -------
+    jax.Array or tuple of jax.Array
+        One array of shape ``score.shape[:-1]`` per value (the array itself for one value).
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> s = jnp.array([[0.0, 2.0, 2.0], [3.0, 1.0, 0.0]])
+    >>> take_max(s, jnp.array([[10.0, 11.0, 12.0], [13.0, 14.0, 15.0]])).tolist()
+    [11.0, 13.0]
+    """
+    if not values:
+        raise ValueError("take_max needs at least one value array")
+    vals = [jnp.broadcast_to(v, score.shape) for v in values]
+    n = score.shape[-1]
+    if n > UNROLL_MAX:
+        idx = jnp.argmax(score, axis=-1)
+        out = [take(v, idx) for v in vals]
+    else:
+        best = score[..., 0]
+        out = [v[..., 0] for v in vals]
+        for i in range(1, n):
+            up = score[..., i] > best  # strict: a tie keeps the earlier index
+            best = jnp.where(up, score[..., i], best)
+            out = [jnp.where(up, v[..., i], o) for v, o in zip(vals, out, strict=True)]
+    return out[0] if len(out) == 1 else tuple(out)
 
 
 def uniform(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
@@ -169,6 +235,22 @@ def principal_pick(
     (``judge``), by the linear score w_y (y − c) + w_x̂ x̂ (``linear``, model G) or by the
     true posterior mean ``posterior(y, x̂, c, per_agent)`` (``bayes``, model G; without a
     posterior, one agent's shortlist, where ``bayes`` ranks as ``linear``)."""
+    return jnp.argmax(principal_score(rule, p, x, y, xh, off, tie2, posterior, per_agent), axis=-1)
+
+
+def principal_score(
+    rule: str,
+    p: Params,
+    x: jax.Array,
+    y: jax.Array,
+    xh: jax.Array,
+    off: jax.Array,
+    tie2: jax.Array | None,
+    posterior: Posterior | None = None,
+    per_agent: int = 1,
+) -> jax.Array:
+    """The ranking key whose first maximum (last axis) :func:`principal_pick` returns;
+    kernels select with ``take_max(principal_score(...), x)``."""
     if rule == "exact":
         score = x
     elif rule == "judge":
@@ -177,7 +259,7 @@ def principal_pick(
         score = posterior(y, xh, off, per_agent)
     else:
         score = p["wy"] * (y - off) + p["wx"] * xh
-    return jnp.argmax(rank_key(score, tie2), axis=-1)
+    return rank_key(score, tie2)
 
 
 def vote(answer: jax.Array, mask: jax.Array | None, vote_tie: jax.Array) -> jax.Array:
@@ -213,17 +295,16 @@ def _flat_tie(a: jax.Array | None, t: int) -> jax.Array | None:
 def _c_align(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
     assert isinstance(proto, Align)
     x, y, xh = pool.x, pool.y, pool.xhat
-    idx = jnp.argmax(rank_key(y, pool.tie), axis=2)
-    px, py, pxh = take(x, idx), take(y, idx), take(xh, idx)
+    px, py, pxh = take_max(rank_key(y, pool.tie), x, y, xh)
     t2 = None if pool.tie2 is None else pool.tie2[:, :, 0]
     off = pool.off[None, :]
-    pick = principal_pick(proto.principal, p, px, py, pxh, off, t2, pool.posterior, proto.per_agent)
-    return take(px, pick)
+    key = principal_score(proto.principal, p, px, py, pxh, off, t2, pool.posterior, proto.per_agent)
+    return take_max(key, px)
 
 
 def _c_single(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
     fx, fy, _ = _flat(pool)
-    return take(fx, jnp.argmax(rank_key(fy, _flat_tie(pool.tie, fx.shape[0])), axis=1))
+    return take_max(rank_key(fy, _flat_tie(pool.tie, fx.shape[0])), fx)
 
 
 def _c_random(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
@@ -236,7 +317,7 @@ def _c_oracle(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
 
 def _c_best_of_n(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
     fx, _, fxh = _flat(pool)
-    return take(fx, jnp.argmax(rank_key(fxh, _flat_tie(pool.tie2, fx.shape[0])), axis=1))
+    return take_max(rank_key(fxh, _flat_tie(pool.tie2, fx.shape[0])), fx)
 
 
 def _c_shortlist(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
@@ -247,8 +328,8 @@ def _c_shortlist(p: Params, proto: Protocol, pool: Pool) -> jax.Array:
     _, order = jax.lax.top_k(rank_key(fy, _flat_tie(pool.tie, t)), proto.size)
     sx, sy, sxh = (jnp.take_along_axis(a, order, axis=1) for a in (fx, fy, fxh))
     st2 = None if ftie2 is None else ftie2[:, : proto.size]
-    pick = principal_pick(proto.principal, p, sx, sy, sxh, jnp.zeros((1, proto.size)), st2)
-    return take(sx, pick)
+    key = principal_score(proto.principal, p, sx, sy, sxh, jnp.zeros((1, proto.size)), st2)
+    return take_max(key, sx)
 
 
 def _c_majority(p: Params, proto: Protocol, pool: Pool) -> jax.Array:

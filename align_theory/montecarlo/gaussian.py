@@ -29,8 +29,8 @@ from align_theory.montecarlo.common import (
     max_normal,
     normal,
     normal_from_log,
-    principal_pick,
-    take,
+    principal_score,
+    take_max,
     uniform,
 )
 from align_theory.montecarlo.posterior import NODES as POSTERIOR_NODES
@@ -127,7 +127,7 @@ def _s_best_of_n(
     v = max_normal(uniform(ks[1], (t, g)), n // g)
     xh = lev + p["s_j"] * v
     x = lev + p["sw"] * (p["r_j"] * v + p["rc_j"] * normal(ks[2], (t, g)))
-    return take(x, jnp.argmax(xh, axis=1))
+    return take_max(xh, x)
 
 
 def _s_shortlist(
@@ -142,7 +142,7 @@ def _s_shortlist(
     x = lev0 + p["sw"] * (p["r_y"] * v + p["rc_y"] * normal(ks[2], (t, s)))
     y = lev0 + p["off"][0] + p["s_y"] * v
     xh = x + p["ke"] * normal(ks[3], (t, s))
-    return take(x, principal_pick(proto.principal, p, x, y, xh, jnp.zeros((1, s)), None))
+    return take_max(principal_score(proto.principal, p, x, y, xh, jnp.zeros((1, s)), None), x)
 
 
 def _agent_picks(
@@ -161,7 +161,7 @@ def _s_single(
     static: GaussianStatic, p: Params, proto: Protocol, key: jax.Array, t: int
 ) -> jax.Array:
     x, y, _ = _agent_picks(static, p, proto, jax.random.split(key, 4), t)
-    return take(x, jnp.argmax(y, axis=1))
+    return take_max(y, x)
 
 
 def _s_align(
@@ -173,7 +173,7 @@ def _s_align(
     xh = x + p["ke"] * normal(ks[3], x.shape)
     post = posterior_of(static, p)
     k = proto.per_agent
-    return take(x, principal_pick(proto.principal, p, x, y, xh, off, None, post, k))
+    return take_max(principal_score(proto.principal, p, x, y, xh, off, None, post, k), x)
 
 
 SUFFICIENT: dict[type, Kernel] = {

@@ -227,7 +227,9 @@ def _program(
             # one block per step of a sequential map: the same compiled body (hence the same
             # float32 rounding) whatever the chunk size, and one block's memory at a time
             key, nvalid = kv
-            u = block(params, key, BLOCK)  # (P, BLOCK)
+            # the barrier keeps the reductions below out of the kernel's fusion, so they round
+            # alike in every compiled form (one device or several, any chunk size)
+            u = jax.lax.optimization_barrier(block(params, key, BLOCK))  # (P, BLOCK)
             mask = jnp.arange(BLOCK) < nvalid
             w = mask.astype(jnp.float32)
             cnt = w.sum()
