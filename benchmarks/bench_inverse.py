@@ -2,12 +2,11 @@
 
 Times a jitted ``lax.map`` over blocks of 1024 trials (as the engine's chunks are run) of
 
-* the previous ``normal_from_log`` (SciPy-port ``ndtri`` of the lower tail, kept here only),
+* the previous ``normal_from_log`` (Cephes-port ``ndtri``, kept here only),
 * the current :func:`align_theory.montecarlo.common.normal_from_log` (polynomial pieces),
-* ``jax.random.normal`` of the same count, for scale,
 
-each on log U / 8 of float32 uniforms (the draws of ``max_normal(U, 8)``; the uniforms are
-drawn inside every variant and also timed alone, so "net" = variant − uniforms), and the
+each on precomputed blocks of log U / 8 (the arguments of ``max_normal(U, 8)``), net of the
+same loop with the identity; ``jax.random.normal`` drawing the same count, for scale; and the
 whole Align(8, 8, "judge") sufficient block of model G with the new inverse, the old one and
 none (the identity in its place, to size the inverse's share). Run on one pinned core:
 
@@ -64,27 +63,35 @@ def cpu_seconds(block: Callable[[jax.Array], jax.Array], calls: int) -> float:
     return (time.process_time() - t0) / (calls * NB)
 
 
+def transform_seconds(fn: Callable[[jax.Array], jax.Array], lp: jax.Array, calls: int) -> float:
+    """CPU seconds per value of ``fn`` alone on the precomputed blocks ``lp`` (NB, B, WIDTH);
+    the blocks come back whole (a fused ``.sum()`` would stop XLA vectorizing the polynomials,
+    which the kernels, where the draws feed further arithmetic, do not do)."""
+    f = jax.jit(lambda a: jax.lax.map(fn, a))
+    f(lp).block_until_ready()
+    t0 = time.process_time()
+    for _ in range(calls):
+        f(lp).block_until_ready()
+    return (time.process_time() - t0) / (calls * lp.size)
+
+
 def main() -> None:
     shape = (B, WIDTH)
-    per = 1e8 / (B * WIDTH)  # blocks per 10^8 values
-
-    def draws(inv: Callable[[jax.Array], jax.Array]) -> Callable[[jax.Array], jax.Array]:
-        return lambda k: inv(jnp.log(uniform(k, shape)) / WIDTH)
-
-    rows = {
-        "uniforms + log alone": draws(lambda lp: lp),
-        "old (ndtri) normal_from_log": draws(old_normal_from_log),
-        "new normal_from_log": draws(normal_from_log),
-        "jax.random.normal": lambda k: jax.random.normal(k, shape, jnp.float32),
+    lp = jnp.log(uniform(jax.random.key(1), (NB, *shape))) / WIDTH  # log U / 8, float32
+    t = {
+        "identity (loop + copy)": transform_seconds(lambda x: x, lp, 300) * 1e8,
+        "old (ndtri) normal_from_log": transform_seconds(old_normal_from_log, lp, 300) * 1e8,
+        "new normal_from_log": transform_seconds(normal_from_log, lp, 300) * 1e8,
     }
-    t = {name: cpu_seconds(fn, 40) * per for name, fn in rows.items()}
-    base = t["uniforms + log alone"]
+    per = 1e8 / (B * WIDTH)  # blocks per 10^8 values
+    t["jax.random.normal (drawing)"] = (
+        cpu_seconds(lambda k: jax.random.normal(k, shape, jnp.float32), 40) * per
+    )
     for name, v in t.items():
         print(f"{name:30s} {v:7.3f} CPU-s per 1e8 values")
+    base = t["identity (loop + copy)"]
     old, new = t["old (ndtri) normal_from_log"] - base, t["new normal_from_log"] - base
     print(f"net inverse: old {old:.3f}, new {new:.3f} CPU-s per 1e8; ratio old/new {old / new:.2f}")
-    both = t["old (ndtri) normal_from_log"] / t["new normal_from_log"]
-    print(f"with the uniforms: ratio {both:.2f}")
 
     spec = model_spec(GaussianModel(rho_between=0.3, rho_within=0.3, tau=1.0, kappa=0.5), 64)
     params = as_device_params(spec.params)
