@@ -58,5 +58,5 @@ def test_take_max_broadcasts_values() -> None:
 
 
 def test_take_max_needs_a_value() -> None:
-    with pytest.raises(ValueError, match="^take_max needs at least one value array$"):
+    with pytest.raises(ValueError, match=r"^take_max needs at least one value array$"):
         take_max(jnp.zeros((2, 3)))
