@@ -50,7 +50,7 @@ MUTATION_EXACT := $(foreach f,stage_operator verifier_select _agent_stage \
 	beta_binomial_majority _shortlist_b,"align_theory.exact.bernoulli.x_$(f)__mutmut_*") \
 	$(foreach f,log_rising beta_binomial_pmf pool_count_pmf _log_alt_weights plurality_table \
 	filter_vote_given_count _binom_pmf,"align_theory.exact.compositions.x_$(f)__mutmut_*")
-MUTATION_MC := $(foreach f,take take_max rank_key principal_pick principal_score vote bern_pick _flat _flat_tie \
+MUTATION_MC := $(foreach f,take take_max rank_key principal_score vote bern_pick _flat _flat_tie \
 	_c_align _c_single _c_random _c_oracle _c_best_of_n _c_shortlist _c_majority _c_filter,\
 	"align_theory.montecarlo.common.x_$(f)__mutmut_*") \
 	$(foreach f,_accept plurality _one_stage _s_align _s_filter _s_majority,\

@@ -24,6 +24,7 @@ os.environ.setdefault("ALIGN_THEORY_CPU_DEVICES", "1")
 
 import jax
 import jax.numpy as jnp
+from bench_selection import cpu_per_1e7  # the same timing loop (this directory)
 from jax.scipy.special import ndtri
 
 import align_theory.montecarlo  # noqa: F401  (configures JAX before it is imported)
@@ -45,22 +46,6 @@ def old_normal_from_log(logp: jax.Array) -> jax.Array:
     tail = jnp.where(low, p, -jnp.expm1(logp))
     z = ndtri(jnp.maximum(tail, jnp.finfo(jnp.float32).tiny))
     return jnp.where(low, z, -z)
-
-
-def cpu_seconds(block: Callable[[jax.Array], jax.Array], calls: int) -> float:
-    """CPU seconds per block of ``block`` (jitted lax.map over NB blocks, warm)."""
-
-    def body(root: jax.Array, idx: jax.Array) -> jax.Array:
-        keys = jax.vmap(lambda i: jax.random.fold_in(root, i))(idx)
-        return jax.lax.map(lambda k: block(k).sum(), keys)
-
-    f = jax.jit(body)
-    root = jax.random.key(0)
-    f(root, jnp.arange(NB, dtype=jnp.uint32)).block_until_ready()
-    t0 = time.process_time()
-    for s in range(calls):
-        f(root, jnp.arange(s * NB, (s + 1) * NB, dtype=jnp.uint32)).block_until_ready()
-    return (time.process_time() - t0) / (calls * NB)
 
 
 def transform_seconds(fn: Callable[[jax.Array], jax.Array], lp: jax.Array, calls: int) -> float:
@@ -85,7 +70,7 @@ def main() -> None:
     }
     per = 1e8 / (B * WIDTH)  # blocks per 10^8 values
     t["jax.random.normal (drawing)"] = (
-        cpu_seconds(lambda k: jax.random.normal(k, shape, jnp.float32), 40) * per
+        cpu_per_1e7(lambda k: jax.random.normal(k, shape, jnp.float32), 40) * B / 1e7 * per
     )
     for name, v in t.items():
         print(f"{name:30s} {v:7.3f} CPU-s per 1e8 values")
@@ -106,7 +91,7 @@ def main() -> None:
         # max_normal looks normal_from_log up in common at trace time; swap it per variant
         common.normal_from_log = inv  # type: ignore[assignment]
         try:
-            kernels[name] = cpu_seconds(lambda k: blk(params, k, B), 40) * 1e7 / B
+            kernels[name] = cpu_per_1e7(lambda k: blk(params, k, B), 40)
         finally:
             common.normal_from_log = normal_from_log
     for name, v in kernels.items():

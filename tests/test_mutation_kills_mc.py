@@ -31,7 +31,7 @@ from align_theory.montecarlo.common import (
     CANDIDATE_RULES,
     Pool,
     bern_pick,
-    principal_pick,
+    principal_score,
     rank_key,
     vote,
 )
@@ -313,6 +313,11 @@ def test_bayes_rule_calls_the_posterior_with_per_agent() -> None:
     np.testing.assert_array_equal(np.asarray(mine), lit)
     linear = _literal(Align(3, 4, "linear"), h)
     assert np.any(lit != linear)  # the posterior rule is not the linear one here
+
+
+def principal_pick(*args: Any) -> jax.Array:
+    """Index of the principal's pick: the first maximum of its ranking key."""
+    return jnp.argmax(principal_score(*args), axis=-1)
 
 
 def test_rank_key_and_principal_pick_by_hand() -> None:

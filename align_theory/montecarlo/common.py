@@ -336,24 +336,6 @@ def rank_key(score: jax.Array, tie: jax.Array | None) -> jax.Array:
     return score if tie is None else score + tie
 
 
-def principal_pick(
-    rule: str,
-    p: Params,
-    x: jax.Array,
-    y: jax.Array,
-    xh: jax.Array,
-    off: jax.Array,
-    tie2: jax.Array | None,
-    posterior: Posterior | None = None,
-    per_agent: int = 1,
-) -> jax.Array:
-    """Index (last axis) of the proposal the principal selects: by x (``exact``), by x̂
-    (``judge``), by the linear score w_y (y − c) + w_x̂ x̂ (``linear``, model G) or by the
-    true posterior mean ``posterior(y, x̂, c, per_agent)`` (``bayes``, model G; without a
-    posterior, one agent's shortlist, where ``bayes`` ranks as ``linear``)."""
-    return jnp.argmax(principal_score(rule, p, x, y, xh, off, tie2, posterior, per_agent), axis=-1)
-
-
 def principal_score(
     rule: str,
     p: Params,
@@ -365,8 +347,11 @@ def principal_score(
     posterior: Posterior | None = None,
     per_agent: int = 1,
 ) -> jax.Array:
-    """The ranking key whose first maximum (last axis) :func:`principal_pick` returns;
-    kernels select with ``take_max(principal_score(...), x)``."""
+    """The principal's ranking key over the proposals (last axis): x (``exact``), x̂
+    (``judge``), the linear score w_y (y − c) + w_x̂ x̂ (``linear``, model G) or the true
+    posterior mean ``posterior(y, x̂, c, per_agent)`` (``bayes``, model G; without a
+    posterior, one agent's shortlist, where ``bayes`` ranks as ``linear``), plus the tie-break.
+    The principal selects the first maximum: ``take_max(principal_score(...), x)``."""
     if rule == "exact":
         score = x
     elif rule == "judge":
